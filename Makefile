@@ -1,0 +1,46 @@
+# Servin build, test, conformance and benchmark entry points.
+GO        ?= go
+PREFIX    ?= /usr/local
+BINDIR    := bin
+VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X github.com/servin/servin/libservin/version.Version=$(VERSION)
+TOOLS     := $(notdir $(wildcard cmd/*))
+CROSS_OS  := linux darwin windows
+
+.PHONY: all build install test unit conformance conformance-runtime cross bench bench-runtime clean
+
+all: build
+
+build:
+	@mkdir -p $(BINDIR)
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINDIR)/ ./cmd/...
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(addprefix $(BINDIR)/,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
+
+# unit + root integration tests, then the conformance suites with their ratchet floors
+test: build unit conformance
+
+unit:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+conformance: conformance-runtime
+
+conformance-runtime: build
+	$(MAKE) -C conformance/runtime run RUNTIME=$(CURDIR)/$(BINDIR)/servin-run
+
+cross:
+	@for os in $(CROSS_OS); do \
+		echo "GOOS=$$os GOARCH=amd64 go build ./cmd/..."; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=amd64 $(GO) build -o /dev/null ./cmd/... || exit 1; \
+	done
+
+bench: bench-runtime
+
+bench-runtime: build
+	bash bench/runtime.sh
+
+clean:
+	rm -rf $(BINDIR) conformance/runtime/work

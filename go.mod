@@ -1,0 +1,3 @@
+module github.com/servin/servin
+
+go 1.26.0
