@@ -1,12 +1,35 @@
-// Command servin-run is servin's runc-compatible OCI runtime.
+// Command servin-run is servin's runc-compatible OCI runtime: the same
+// commands, flags and output as runc, so engines and the OCI validation
+// suite can drive it unchanged.
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
-
-	"github.com/servin/servin/libservin/version"
+	"os"
+	"os/signal"
+	"syscall"
 )
 
+// exitError carries a process exit code through cobra (run's container code).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
 func main() {
-	fmt.Println("servin-run version", version.Version)
+	maybeInit() // the container init re-exec never returns from here
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	g := &globals{}
+	err := newRootCmd(g).ExecuteContext(ctx)
+	if err == nil {
+		return
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		os.Exit(ee.code)
+	}
+	g.fail(err)
+	os.Exit(1)
 }

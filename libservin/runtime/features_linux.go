@@ -1,0 +1,53 @@
+package runtime
+
+import (
+	"strings"
+
+	"github.com/moby/sys/capability"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/runtime-spec/specs-go/features"
+)
+
+// MountOptions lists the mount options the runtime understands.
+var MountOptions = []string{
+	"async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
+	"iversion", "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime", "noexec",
+	"noiversion", "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid",
+	"private", "rbind", "relatime", "remount", "ro", "rprivate", "rshared", "rslave",
+	"runbindable", "rw", "shared", "silent", "slave", "strictatime", "suid", "sync",
+	"unbindable",
+}
+
+// Features is the truthful `servin-run features` document: only what this
+// build implements.
+func Features() *features.Features {
+	f := false
+	var caps []string
+	last, _ := capability.LastCap()
+	for _, c := range capability.ListKnown() {
+		if c <= last {
+			caps = append(caps, "CAP_"+strings.ToUpper(c.String()))
+		}
+	}
+	return &features.Features{
+		OCIVersionMin: "1.0.0",
+		OCIVersionMax: specs.Version,
+		Hooks:         []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"},
+		MountOptions:  MountOptions,
+		Linux: &features.Linux{
+			Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "user", "uts", "time"},
+			Capabilities: caps,
+			Cgroup:       &features.Cgroup{V1: &f, V2: &f, Systemd: &f, SystemdUser: &f, Rdma: &f},
+			Seccomp:      &features.Seccomp{Enabled: &f},
+			Apparmor:     &features.Apparmor{Enabled: &f},
+			Selinux:      &features.Selinux{Enabled: &f},
+			IntelRdt:     &features.IntelRdt{Enabled: &f},
+			MountExtensions: &features.MountExtensions{
+				IDMap: &features.IDMap{Enabled: &f},
+			},
+		},
+		Annotations: map[string]string{
+			"io.github.servin.nsenter": "cgo constructor, memfd-sealed re-exec",
+		},
+	}
+}

@@ -1,0 +1,331 @@
+package linux
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/servin/servin/libservin/runtime/hooks"
+	"github.com/servin/servin/libservin/runtime/nsenter"
+	"golang.org/x/sys/unix"
+)
+
+// Init is `servin-run init`: the process the nsenter constructor left in
+// the container's namespaces. It sets the container up, waits for start
+// and execs the container process. It never returns.
+func Init() {
+	runtime.LockOSThread()
+	fd, err := strconv.Atoi(os.Getenv(nsenter.EnvInitPipe))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "servin-run init: must be started by servin-run")
+		os.Exit(1)
+	}
+	sync := os.NewFile(uintptr(fd), "sync")
+	if err := initContainer(sync); err != nil {
+		_ = Send(sync, Message{Type: MsgError, Error: err.Error()})
+		os.Exit(1)
+	}
+	os.Exit(0) // not reached: initContainer execs
+}
+
+func initContainer(sync *os.File) error {
+	m, err := Receive(sync)
+	if err != nil {
+		return err
+	}
+	if m.Type != MsgConfig || m.Config == nil || m.Config.Spec == nil || m.Config.Spec.Process == nil {
+		return fmt.Errorf("init: expected a config message, got %q", m.Type)
+	}
+	cfg := m.Config
+	s, p := cfg.Spec, cfg.Spec.Process
+	caps, err := parseCaps(p.Capabilities)
+	if err != nil {
+		return err
+	}
+	for _, l := range p.Rlimits {
+		if _, err := RlimitType(l.Type); err != nil {
+			return err
+		}
+	}
+	if _, err := unix.Setsid(); err != nil && !cfg.Exec {
+		return fmt.Errorf("setsid: %w", err)
+	}
+	if !cfg.NoNewKeyring && !cfg.Exec {
+		// A fresh session keyring, so the container cannot see the host's
+		// keys; kernels or seccomp policies without keyrings are fine.
+		if _, err := unix.KeyctlJoinSessionKeyring("_ses." + cfg.ID); err != nil &&
+			!errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EACCES) && !errors.Is(err, unix.EPERM) {
+			return fmt.Errorf("join session keyring: %w", err)
+		}
+	}
+	if !cfg.Exec {
+		if err := setupRoot(sync, cfg); err != nil {
+			return err
+		}
+	}
+	if p.Terminal {
+		if cfg.ConsoleFd < 0 {
+			return errors.New("process.terminal is set but no console socket was given")
+		}
+		if err := setupConsole(os.NewFile(uintptr(cfg.ConsoleFd), "console-socket")); err != nil {
+			return err
+		}
+		unix.Close(cfg.ConsoleFd)
+	}
+	if !cfg.Exec {
+		if err := setupNamespaced(s); err != nil {
+			return err
+		}
+		if err := FinalizeRootfs(s); err != nil {
+			return err
+		}
+	}
+	if err := setupProcess(p, caps); err != nil {
+		return err
+	}
+	path, err := lookPath(p.Args[0], p.Env)
+	if err != nil {
+		return err
+	}
+	if err := closeExtraFds(3 + cfg.PreserveFds); err != nil {
+		return err
+	}
+	if err := Send(sync, Message{Type: MsgReady}); err != nil {
+		return err
+	}
+	if !cfg.Exec {
+		if err := waitStart(cfg.FifoFd); err != nil {
+			return err
+		}
+		st := cfg.State
+		if s.Hooks != nil {
+			if err := hooks.Run(context.Background(), "startContainer", s.Hooks.StartContainer, &st); err != nil {
+				return err
+			}
+		}
+	}
+	sync.Close()
+	if err := syscall.Exec(path, p.Args, p.Env); err != nil {
+		return fmt.Errorf("exec %s: %w", p.Args[0], err)
+	}
+	return nil
+}
+
+// setupRoot builds the root filesystem; the parent runs prestart and
+// createRuntime hooks and this process runs createContainer hooks after the
+// mounts and before pivot_root, as runtime-spec's lifecycle says.
+func setupRoot(sync *os.File, cfg *InitConfig) error {
+	s := cfg.Spec
+	before := func() error {
+		if err := Send(sync, Message{Type: MsgHooks}); err != nil {
+			return err
+		}
+		m, err := Receive(sync)
+		if err != nil {
+			return err
+		}
+		if m.Type != MsgHooksDone {
+			return fmt.Errorf("parent: %s", m.Error)
+		}
+		if s.Hooks == nil {
+			return nil
+		}
+		st := cfg.State
+		return hooks.Run(context.Background(), "createContainer", s.Hooks.CreateContainer, &st)
+	}
+	return PrepareRootfs(s, cfg.Rootfs, RootfsOptions{NoPivot: cfg.NoPivot, BeforePivot: before})
+}
+
+// setupNamespaced applies the settings that live in the container's own
+// namespaces: hostname, domainname, sysctls.
+func setupNamespaced(s *specs.Spec) error {
+	hasUTS := HasNamespace(s, specs.UTSNamespace)
+	if s.Hostname != "" {
+		if !hasUTS {
+			return errors.New("unable to set hostname without a private UTS namespace")
+		}
+		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
+			return fmt.Errorf("set hostname: %w", err)
+		}
+	}
+	if s.Domainname != "" {
+		if !hasUTS {
+			return errors.New("unable to set domainname without a private UTS namespace")
+		}
+		if err := unix.Setdomainname([]byte(s.Domainname)); err != nil {
+			return fmt.Errorf("set domainname: %w", err)
+		}
+	}
+	if s.Linux != nil {
+		for k, v := range s.Linux.Sysctl {
+			if strings.Contains(k, "..") || strings.HasPrefix(k, "/") {
+				return fmt.Errorf("invalid sysctl %q", k)
+			}
+			p := "/proc/sys/" + strings.ReplaceAll(k, ".", "/")
+			if err := os.WriteFile(p, []byte(v), 0); err != nil {
+				return fmt.Errorf("set sysctl %s: %w", k, err)
+			}
+		}
+	}
+	return nil
+}
+
+// setupProcess applies the process's own settings: oom score, rlimits,
+// no_new_privs, user, capabilities, umask and working directory.
+func setupProcess(p *specs.Process, caps *capSets) error {
+	if p.OOMScoreAdj != nil {
+		if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*p.OOMScoreAdj)), 0); err != nil {
+			return fmt.Errorf("set oom_score_adj: %w", err)
+		}
+	}
+	if err := setRlimits(p.Rlimits); err != nil {
+		return err
+	}
+	if p.NoNewPrivileges {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return fmt.Errorf("set no_new_privs: %w", err)
+		}
+	}
+	if err := caps.applyBounding(); err != nil {
+		return err
+	}
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("set keepcaps: %w", err)
+	}
+	if err := setupUser(p.User); err != nil {
+		return err
+	}
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("clear keepcaps: %w", err)
+	}
+	if err := caps.apply(); err != nil {
+		return err
+	}
+	umask := 0o022
+	if p.User.Umask != nil {
+		umask = int(*p.User.Umask)
+	}
+	unix.Umask(umask)
+	cwd := p.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	if err := unix.Chdir(cwd); err != nil {
+		return fmt.Errorf("chdir to cwd (%q) set in config.json failed: %w", cwd, err)
+	}
+	return nil
+}
+
+func setupUser(u specs.User) error {
+	if setgroupsAllowed() {
+		gids := make([]int, len(u.AdditionalGids))
+		for i, g := range u.AdditionalGids {
+			gids[i] = int(g)
+		}
+		if err := syscall.Setgroups(gids); err != nil {
+			return fmt.Errorf("setgroups %v: %w", gids, err)
+		}
+	} else if len(u.AdditionalGids) > 0 {
+		return errors.New("additionalGids need setgroups, which this user namespace denies")
+	}
+	if err := syscall.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
+		return fmt.Errorf("setgid %d: %w", u.GID, err)
+	}
+	if err := syscall.Setresuid(int(u.UID), int(u.UID), int(u.UID)); err != nil {
+		return fmt.Errorf("setuid %d: %w", u.UID, err)
+	}
+	return nil
+}
+
+func setgroupsAllowed() bool {
+	b, err := os.ReadFile("/proc/self/setgroups")
+	return err != nil || strings.TrimSpace(string(b)) != "deny"
+}
+
+// lookPath finds the executable as execvp would, with the container's PATH.
+func lookPath(name string, env []string) (string, error) {
+	check := func(p string) error {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		if fi.IsDir() || fi.Mode()&0o111 == 0 {
+			return syscall.EACCES
+		}
+		return nil
+	}
+	if strings.Contains(name, "/") {
+		if err := check(name); err != nil {
+			return "", fmt.Errorf("exec: %q: %w", name, err)
+		}
+		return name, nil
+	}
+	path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "PATH="); ok {
+			path = v
+		}
+	}
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, name)
+		if check(p) == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("exec: %q: executable file not found in $PATH", name)
+}
+
+// closeExtraFds marks every descriptor from first up close-on-exec, so the
+// process gets only stdio and the preserved ones.
+func closeExtraFds(first int) error {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		// No /proc in the container: fall back to a bounded sweep.
+		return unix.CloseRange(uint(first), ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	}
+	for _, e := range entries {
+		fd, err := strconv.Atoi(e.Name())
+		if err == nil && fd >= first {
+			unix.CloseOnExec(fd)
+		}
+	}
+	return nil
+}
+
+// waitStart blocks until `servin-run start` opens the exec fifo for
+// reading, then tells it the process is about to run.
+func waitStart(fifoFd int) error {
+	fd, err := unix.Open("/proc/self/fd/"+strconv.Itoa(fifoFd), unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open exec fifo: %w", err)
+	}
+	defer unix.Close(fd)
+	unix.Close(fifoFd)
+	if _, err := unix.Write(fd, []byte{'0'}); err != nil {
+		return fmt.Errorf("write exec fifo: %w", err)
+	}
+	return nil
+}
+
+// HasNamespace reports whether s asks for (new or joined) namespace t.
+func HasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
+	if s.Linux == nil {
+		return false
+	}
+	for _, n := range s.Linux.Namespaces {
+		if n.Type == t {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,74 @@
+package linux
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/servin/servin/libservin/runtime/nsenter"
+)
+
+// Message types of the Go-level init protocol (after the nsenter "P" reply).
+const (
+	MsgConfig    = "config"     // parent → init: the InitConfig
+	MsgHooks     = "hooks"      // init → parent: run prestart and createRuntime hooks now
+	MsgHooksDone = "hooks-done" // parent → init: they succeeded
+	MsgReady     = "ready"      // init → parent: set up, now waiting for start
+	MsgError     = "error"      // either way: failure, with Error set
+)
+
+// Message is one frame of the init protocol.
+type Message struct {
+	Type   string      `json:"type"`
+	Error  string      `json:"error,omitempty"`
+	Config *InitConfig `json:"config,omitempty"`
+}
+
+// InitConfig is everything the init process needs; the parent sends it so
+// that the child never re-reads config.json from the bundle.
+type InitConfig struct {
+	ID      string      `json:"id"`
+	Bundle  string      `json:"bundle"`
+	Rootfs  string      `json:"rootfs"`
+	Spec    *specs.Spec `json:"spec"`
+	NoPivot bool        `json:"noPivot,omitempty"`
+	// NoNewKeyring keeps the runtime's session keyring instead of a new one.
+	NoNewKeyring bool `json:"noNewKeyring,omitempty"`
+	// Exec is set for `servin-run exec`: join, do not build a root.
+	Exec bool `json:"exec,omitempty"`
+	// PreserveFds is how many descriptors after stdio go to the process.
+	PreserveFds int `json:"preserveFds,omitempty"`
+	// FifoFd is the O_PATH descriptor of the exec fifo (-1 for exec).
+	FifoFd int `json:"fifoFd"`
+	// ConsoleFd is the connected console socket (-1 when none).
+	ConsoleFd int `json:"consoleFd"`
+	// DetachedCwd etc. could follow; State is the base for hook input.
+	State specs.State `json:"state"`
+}
+
+// Send writes one message.
+func Send(w io.Writer, m Message) error {
+	p, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return nsenter.WriteMessage(w, p)
+}
+
+// Receive reads one message.
+func Receive(r io.Reader) (Message, error) {
+	var m Message
+	p, err := nsenter.ReadMessage(r)
+	if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return m, fmt.Errorf("container init exited unexpectedly")
+		}
+		return m, err
+	}
+	if err := json.Unmarshal(p, &m); err != nil {
+		return m, fmt.Errorf("decode init message: %w", err)
+	}
+	return m, nil
+}

@@ -1,0 +1,97 @@
+// Package nsenter is servin-run's only cgo: a constructor that runs in
+// `servin-run init` and `servin-run exec` children before the Go runtime
+// starts (so the process is still single-threaded), joins existing
+// namespaces with setns(2), creates new ones with unshare(2) (asking the
+// parent to write uid/gid maps for a new user namespace), and forks the
+// process that will become the container process with CLONE_PARENT, so it
+// is a direct child of the runtime that started the re-exec.
+//
+// The protocol with the parent runs over a socket whose descriptor number
+// is in the environment variable named by EnvInitPipe. Every message is a
+// 4-byte little-endian length followed by the payload. The parent first
+// sends the bootstrap (see Bootstrap.Encode); the child answers with
+// messages starting with a letter: "U" (please write the id maps of my pid,
+// then send "u"), "P<pid>" (the container process, done) or "E<text>"
+// (failure). After "P", the same socket carries the Go-level init protocol.
+//
+// Importing this package (blank import) from the runtime's main package is
+// what installs the constructor.
+package nsenter
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// EnvInitPipe names the environment variable carrying the sync socket's
+// descriptor number; the constructor does nothing when it is unset.
+const EnvInitPipe = "_SERVIN_INITPIPE"
+
+// Join is an existing namespace to enter: Flag is its CLONE_NEW* constant.
+type Join struct {
+	Flag uintptr
+	Path string
+}
+
+// Bootstrap says what the constructor does before the Go runtime starts.
+type Bootstrap struct {
+	// Joins are setns(2)ed in order; a user namespace must come first.
+	Joins []Join
+	// CloneFlags are unshare(2)d after the joins (CLONE_NEWUSER first).
+	CloneFlags uintptr
+	// TimeOffsets is written to /proc/self/timens_offsets after
+	// unshare(CLONE_NEWTIME), e.g. "monotonic 10 0\nboottime 5 0\n".
+	TimeOffsets string
+}
+
+// Encode renders b as the constructor's line protocol.
+func (b Bootstrap) Encode() ([]byte, error) {
+	var sb strings.Builder
+	for _, j := range b.Joins {
+		if strings.ContainsAny(j.Path, "\n\x00") {
+			return nil, fmt.Errorf("namespace path %q: invalid character", j.Path)
+		}
+		fmt.Fprintf(&sb, "join %d %s\n", j.Flag, j.Path)
+	}
+	fmt.Fprintf(&sb, "clone %d\n", b.CloneFlags)
+	for _, line := range strings.Split(strings.TrimSpace(b.TimeOffsets), "\n") {
+		if line != "" {
+			fmt.Fprintf(&sb, "timens %s\n", line)
+		}
+	}
+	sb.WriteString("end\n")
+	return []byte(sb.String()), nil
+}
+
+// maxMessage bounds a message so a confused peer cannot make us allocate
+// without limit.
+const maxMessage = 64 << 20
+
+// WriteMessage frames p on w.
+func WriteMessage(w io.Writer, p []byte) error {
+	buf := make([]byte, 4+len(p))
+	binary.LittleEndian.PutUint32(buf, uint32(len(p)))
+	copy(buf[4:], p)
+	_, err := w.Write(buf)
+	return err
+}
+
+// ReadMessage reads one framed message from r.
+func ReadMessage(r io.Reader) ([]byte, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return nil, err
+	}
+	n := binary.LittleEndian.Uint32(hdr[:])
+	if n > maxMessage {
+		return nil, errors.New("sync message too large")
+	}
+	p := make([]byte, n)
+	if _, err := io.ReadFull(r, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}

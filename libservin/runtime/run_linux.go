@@ -1,0 +1,201 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+
+	"github.com/containerd/console"
+	"golang.org/x/sys/unix"
+)
+
+// Run creates and starts a container; unless detach, it waits for the
+// process, forwarding signals (and a terminal when process.terminal is
+// set), deletes the container and returns the process's exit code.
+func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bool) (int, error) {
+	var term *consolePair
+	if !detach && o.ConsoleSocket == "" {
+		// Only a terminal config needs our own console socket.
+		if t, err := r.needsTerminal(o.Bundle); err == nil && t {
+			var err error
+			if term, err = newConsolePair(filepath.Join(r.root, "."+id+".console")); err != nil {
+				return -1, err
+			}
+			defer term.close()
+			o.ConsoleSocket = term.path
+		}
+	}
+	sigs := make(chan os.Signal, 64)
+	if !detach {
+		signal.Notify(sigs)
+		defer signal.Stop(sigs)
+	}
+	if err := r.Create(ctx, id, o); err != nil {
+		return -1, err
+	}
+	rec, err := r.load(id)
+	if err != nil {
+		return -1, err
+	}
+	if term != nil {
+		if err := term.attach(); err != nil {
+			_ = r.Delete(ctx, id, true)
+			return -1, err
+		}
+	}
+	if err := r.Start(ctx, id); err != nil {
+		_ = r.Delete(ctx, id, true)
+		return -1, err
+	}
+	if detach {
+		return 0, nil
+	}
+	code := r.forwardAndWait(rec.Pid, sigs, term)
+	if term != nil {
+		term.drain()
+	}
+	if err := r.Delete(ctx, id, true); err != nil {
+		return code, err
+	}
+	return code, nil
+}
+
+func (r *Runtime) needsTerminal(bundle string) (bool, error) {
+	s, err := loadSpecTerminal(bundle)
+	return s, err
+}
+
+// forwardAndWait relays signals to pid (the container process is our
+// child through CLONE_PARENT) until it exits, and returns its exit code.
+func (r *Runtime) forwardAndWait(pid int, sigs chan os.Signal, term *consolePair) int {
+	done := make(chan int, 1)
+	go func() {
+		for {
+			var ws unix.WaitStatus
+			_, err := unix.Wait4(pid, &ws, 0, nil)
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			if err != nil {
+				done <- 255
+				return
+			}
+			switch {
+			case ws.Exited():
+				done <- ws.ExitStatus()
+			case ws.Signaled():
+				done <- 128 + int(ws.Signal())
+			default:
+				continue
+			}
+			return
+		}
+	}()
+	for {
+		select {
+		case code := <-done:
+			return code
+		case s := <-sigs:
+			sig, ok := s.(unix.Signal)
+			if !ok || sig == unix.SIGCHLD || sig == unix.SIGURG || sig == unix.SIGPIPE {
+				continue
+			}
+			if sig == unix.SIGWINCH {
+				if term != nil {
+					term.resize()
+				}
+				continue
+			}
+			_ = unix.Kill(pid, sig)
+		}
+	}
+}
+
+// consolePair is `run`'s own console socket: it receives the pty master
+// and copies it to and from the runtime's stdio.
+type consolePair struct {
+	path    string
+	ln      *os.File
+	master  console.Console
+	current console.Console
+	copied  chan struct{}
+}
+
+func newConsolePair(path string) (*consolePair, error) {
+	os.Remove(path)
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("bind console socket: %w", err)
+	}
+	if err := unix.Listen(fd, 1); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return &consolePair{path: path, ln: os.NewFile(uintptr(fd), path), copied: make(chan struct{})}, nil
+}
+
+// attach accepts the init's connection, receives the master and starts
+// copying.
+func (c *consolePair) attach() error {
+	nfd, _, err := unix.Accept4(int(c.ln.Fd()), unix.SOCK_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("accept console: %w", err)
+	}
+	defer unix.Close(nfd)
+	buf, oob := make([]byte, 4096), make([]byte, unix.CmsgSpace(4))
+	_, oobn, _, _, err := unix.Recvmsg(nfd, buf, oob, 0)
+	if err != nil {
+		return fmt.Errorf("receive pty master: %w", err)
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) != 1 {
+		return errors.New("receive pty master: no descriptor")
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) != 1 {
+		return errors.New("receive pty master: no descriptor")
+	}
+	c.master, err = console.ConsoleFromFile(os.NewFile(uintptr(fds[0]), "pty-master"))
+	if err != nil {
+		return err
+	}
+	if cur, err := console.ConsoleFromFile(os.Stdin); err == nil {
+		c.current = cur
+		_ = cur.SetRaw()
+		c.resize()
+	}
+	go func() { _, _ = io.Copy(c.master, os.Stdin) }()
+	go func() { _, _ = io.Copy(os.Stdout, c.master); close(c.copied) }()
+	return nil
+}
+
+func (c *consolePair) resize() {
+	if c.current != nil && c.master != nil {
+		_ = c.master.ResizeFrom(c.current)
+	}
+}
+
+func (c *consolePair) drain() {
+	if c.master != nil {
+		<-c.copied
+	}
+}
+
+func (c *consolePair) close() {
+	if c.current != nil {
+		_ = c.current.Reset()
+	}
+	if c.master != nil {
+		c.master.Close()
+	}
+	c.ln.Close()
+	os.Remove(c.path)
+}

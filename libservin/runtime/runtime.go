@@ -1,0 +1,87 @@
+package runtime
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// DefaultRoot is where container state lives unless --root says otherwise.
+const DefaultRoot = "/run/servin"
+
+// Runtime manages the containers whose state lives under one root.
+type Runtime struct {
+	root string
+	log  *slog.Logger
+}
+
+// Option configures a Runtime.
+type Option func(*Runtime)
+
+// WithLogger sends warnings (failed poststart/poststop hooks, ...) to l.
+func WithLogger(l *slog.Logger) Option { return func(r *Runtime) { r.log = l } }
+
+// New opens (creating if needed) the state root.
+func New(root string, opts ...Option) (*Runtime, error) {
+	if root == "" {
+		root = DefaultRoot
+	}
+	if err := os.MkdirAll(root, 0o711); err != nil {
+		return nil, fmt.Errorf("create state root %s: %w", root, err)
+	}
+	r := &Runtime{root: root, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, o := range opts {
+		o(r)
+	}
+	return r, nil
+}
+
+// CreateOptions are the `create` (and `run`) flags.
+type CreateOptions struct {
+	Bundle        string
+	PidFile       string
+	ConsoleSocket string
+	NoPivot       bool
+	NoNewKeyring  bool
+	PreserveFds   int
+	// Stdin, Stdout and Stderr default to the runtime's own (runc's
+	// detached pass-through mode).
+	Stdin, Stdout, Stderr *os.File
+}
+
+// State is the output of `state`: the runtime-spec state plus what runc
+// adds, in runc's field order.
+type State struct {
+	Version     string               `json:"ociVersion"`
+	ID          string               `json:"id"`
+	Pid         int                  `json:"pid"`
+	Status      specs.ContainerState `json:"status"`
+	Bundle      string               `json:"bundle"`
+	Rootfs      string               `json:"rootfs"`
+	Created     time.Time            `json:"created"`
+	Owner       string               `json:"owner"`
+	Annotations map[string]string    `json:"annotations,omitempty"`
+}
+
+func (rec *record) state(status specs.ContainerState) *State {
+	pid := rec.Pid
+	if status == specs.StateStopped {
+		pid = 0
+	}
+	return &State{
+		Version: specs.Version, ID: rec.ID, Pid: pid, Status: status, Bundle: rec.Bundle,
+		Rootfs: rec.Rootfs, Created: rec.Created, Owner: rec.Owner, Annotations: rec.Annotations,
+	}
+}
+
+// ociState is the runtime-spec state given to hooks.
+func (rec *record) ociState(status specs.ContainerState) *specs.State {
+	return &specs.State{
+		Version: specs.Version, ID: rec.ID, Status: status, Pid: rec.Pid,
+		Bundle: rec.Bundle, Annotations: rec.Annotations,
+	}
+}

@@ -1,0 +1,114 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+const (
+	stateFile = "state.json"
+	fifoName  = "exec.fifo"
+)
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9_+\-.]+$`)
+
+// ValidateID checks a container ID as runc does.
+func ValidateID(id string) error {
+	if id == "" || id == "." || id == ".." || len(id) > 1024 || !idPattern.MatchString(id) {
+		return fmt.Errorf("%w: %q", ErrInvalidID, id)
+	}
+	return nil
+}
+
+// record is what state.json holds. The spec is kept so that start,
+// delete and exec never re-read config.json from the bundle.
+type record struct {
+	ID          string            `json:"id"`
+	Bundle      string            `json:"bundle"`
+	Rootfs      string            `json:"rootfs"`
+	Pid         int               `json:"pid"`
+	StartTime   uint64            `json:"pidStartTime"`
+	Created     time.Time         `json:"created"`
+	Owner       string            `json:"owner"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Spec        *specs.Spec       `json:"spec"`
+	// NoMountNS: the container shares the runtime's mount namespace, so
+	// delete must remove what create mounted under the rootfs.
+	NoMountNS bool `json:"noMountNamespace,omitempty"`
+	// CgroupPaths maps controllers to the container's cgroup directories.
+	CgroupPaths map[string]string `json:"cgroupPaths,omitempty"`
+}
+
+func (r *Runtime) dir(id string) string { return filepath.Join(r.root, id) }
+
+func (r *Runtime) load(id string) (*record, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(r.dir(id), stateFile))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
+		}
+		return nil, fmt.Errorf("read state of %s: %w", id, err)
+	}
+	var rec record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, fmt.Errorf("decode state of %s: %w", id, err)
+	}
+	return &rec, nil
+}
+
+func (r *Runtime) save(rec *record) error {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(r.dir(rec.ID), stateFile), data, 0o600)
+}
+
+// writeFileAtomic writes via a temporary file and rename, so readers see
+// the old or the new content, never a part.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// loadSpecTerminal reports process.terminal of a bundle's config.
+func loadSpecTerminal(bundle string) (bool, error) {
+	data, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	if err != nil {
+		return false, err
+	}
+	var s struct {
+		Process *struct {
+			Terminal bool `json:"terminal"`
+		} `json:"process"`
+	}
+	if err := json.Unmarshal(data, &s); err != nil || s.Process == nil {
+		return false, err
+	}
+	return s.Process.Terminal, nil
+}
