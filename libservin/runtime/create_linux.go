@@ -99,6 +99,10 @@ func (p *initProc) start(ctx context.Context) error {
 	if err := unix.Mkfifo(fifo, 0o622); err != nil {
 		return fmt.Errorf("create exec fifo: %w", err)
 	}
+	// Not subject to the umask: the process may run as any user by then.
+	if err := os.Chmod(fifo, 0o622); err != nil {
+		return fmt.Errorf("chmod exec fifo: %w", err)
+	}
 	fifoFile, err := os.OpenFile(fifo, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open exec fifo: %w", err)

@@ -96,16 +96,18 @@ func (s *capSets) apply() error {
 	if err := c.Load(); err != nil {
 		return fmt.Errorf("load capabilities: %w", err)
 	}
-	c.Clear(capability.CAPS | capability.AMBIENT)
+	c.Clear(capability.CAPS)
 	c.Set(capability.EFFECTIVE, s.effective...)
 	c.Set(capability.PERMITTED, s.permitted...)
 	c.Set(capability.INHERITABLE, s.inheritable...)
-	c.Set(capability.AMBIENT, s.ambient...)
 	if err := c.Apply(capability.CAPS); err != nil {
 		return fmt.Errorf("apply capabilities: %w", err)
 	}
-	if err := c.Apply(capability.AMBIENT); err != nil {
-		return fmt.Errorf("apply ambient capabilities: %w", err)
+	// An ambient capability must also be permitted and inheritable; like
+	// runc, one that is not is skipped rather than failing the container
+	// (runc spec lists ambient caps without inheritable ones).
+	for _, a := range s.ambient {
+		_ = capability.SetAmbient(true, a)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-// Package testutil holds helpers shared by servin's tests: root checks and
+// Package testutil (test-only; imported by _test files of libservin and cmd) holds helpers shared by servin's tests: root checks and
 // generated fixtures (busybox root filesystems built from the host's static
 // busybox, so no network or registry is needed).
 package testutil

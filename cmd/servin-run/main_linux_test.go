@@ -1,0 +1,446 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/servin/servin/libservin/testutil"
+	"github.com/servin/servin/libservin/spec"
+	"golang.org/x/sys/unix"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "servin-run-test")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "servin-run")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build servin-run: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// env is one test's runtime root and bundle.
+type env struct {
+	t      *testing.T
+	root   string
+	bundle string
+	spec   *specs.Spec
+}
+
+func newEnv(t *testing.T, args ...string) *env {
+	t.Helper()
+	testutil.RequireRoot(t)
+	base := t.TempDir()
+	e := &env{t: t, root: filepath.Join(base, "state"), bundle: filepath.Join(base, "bundle")}
+	testutil.BusyboxRootfs(t, filepath.Join(e.bundle, "rootfs"))
+	e.spec = spec.Default()
+	e.spec.Process.Terminal = false
+	e.spec.Root.Readonly = false
+	e.spec.Process.Args = args
+	t.Cleanup(func() {
+		out, _ := exec.Command(binary, "--root", e.root, "list", "-q").Output()
+		for _, id := range strings.Fields(string(out)) {
+			_ = exec.Command(binary, "--root", e.root, "delete", "--force", id).Run()
+		}
+	})
+	return e
+}
+
+func (e *env) writeSpec() {
+	e.t.Helper()
+	data, err := json.Marshal(e.spec)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.bundle, "config.json"), data, 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// run executes servin-run with the env's root and returns stdout, stderr
+// and the exit code.
+func (e *env) run(args ...string) (string, string, int) {
+	e.t.Helper()
+	cmd := exec.Command(binary, append([]string{"--root", e.root}, args...)...)
+	cmd.Dir = e.bundle
+	// Files, not pipes: create passes its stdio to the container process,
+	// which would keep a pipe open long after servin-run exits.
+	dir := e.t.TempDir()
+	stdout, _ := os.Create(filepath.Join(dir, "stdout"))
+	stderr, _ := os.Create(filepath.Join(dir, "stderr"))
+	defer stdout.Close()
+	defer stderr.Close()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		e.t.Fatalf("run servin-run %v: %v", args, err)
+	}
+	out, _ := os.ReadFile(stdout.Name())
+	errOut, _ := os.ReadFile(stderr.Name())
+	return string(out), string(errOut), code
+}
+
+func (e *env) mustRun(args ...string) string {
+	e.t.Helper()
+	out, errOut, code := e.run(args...)
+	if code != 0 {
+		e.t.Fatalf("servin-run %v: exit %d: %s", args, code, errOut)
+	}
+	return out
+}
+
+func (e *env) state(id string) specs.State {
+	e.t.Helper()
+	var st specs.State
+	if err := json.Unmarshal([]byte(e.mustRun("state", id)), &st); err != nil {
+		e.t.Fatal(err)
+	}
+	return st
+}
+
+func (e *env) waitStatus(id string, want specs.ContainerState) {
+	e.t.Helper()
+	for i := 0; i < 500; i++ {
+		if e.state(id).Status == want {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.t.Fatalf("container %s never reached %s", id, want)
+}
+
+func TestRunExitCodeAndOutput(t *testing.T) {
+	e := newEnv(t, "sh", "-c", "echo out; echo err >&2; exit 7")
+	e.writeSpec()
+	out, errOut, code := e.run("run", "c1")
+	if code != 7 || out != "out\n" || errOut != "err\n" {
+		t.Fatalf("got code %d stdout %q stderr %q", code, out, errOut)
+	}
+	if list := e.mustRun("list", "-q"); list != "" {
+		t.Fatalf("run left a container behind: %q", list)
+	}
+}
+
+func TestLifecycle(t *testing.T) {
+	e := newEnv(t, "sh", "-c", "touch /tmp/ran; sleep 100")
+	e.spec.Annotations = map[string]string{"org.example.key": "v"}
+	e.writeSpec()
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	e.mustRun("create", "--bundle", e.bundle, "--pid-file", pidFile, "c1")
+	st := e.state("c1")
+	if st.Status != specs.StateCreated || st.ID != "c1" || st.Bundle != e.bundle || st.Annotations["org.example.key"] != "v" {
+		t.Fatalf("state after create: %+v", st)
+	}
+	pidData, _ := os.ReadFile(pidFile)
+	if string(pidData) != strconv.Itoa(st.Pid) {
+		t.Fatalf("pid file %q, state pid %d", pidData, st.Pid)
+	}
+	if _, err := os.Stat(filepath.Join(e.bundle, "rootfs/tmp/ran")); err == nil {
+		t.Fatal("process ran before start")
+	}
+	if _, _, code := e.run("create", "--bundle", e.bundle, "c1"); code == 0 {
+		t.Fatal("duplicate create succeeded")
+	}
+	if _, _, code := e.run("delete", "c1"); code == 0 {
+		t.Fatal("delete of a created container without --force succeeded")
+	}
+	e.mustRun("start", "c1")
+	e.waitStatus("c1", specs.StateRunning)
+	if _, _, code := e.run("start", "c1"); code == 0 {
+		t.Fatal("second start succeeded")
+	}
+	for i := 0; i < 200; i++ {
+		if _, err := os.Stat(filepath.Join(e.bundle, "rootfs/tmp/ran")); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(e.bundle, "rootfs/tmp/ran")); err != nil {
+		t.Fatal("process did not run after start")
+	}
+	e.mustRun("kill", "c1", "KILL")
+	e.waitStatus("c1", specs.StateStopped)
+	before := e.mustRun("state", "c1")
+	if _, _, code := e.run("kill", "c1", "TERM"); code == 0 {
+		t.Fatal("kill of a stopped container succeeded")
+	}
+	if after := e.mustRun("state", "c1"); after != before {
+		t.Fatalf("failed kill changed state:\n%s\n%s", before, after)
+	}
+	e.mustRun("delete", "c1")
+	if _, _, code := e.run("state", "c1"); code == 0 {
+		t.Fatal("state after delete succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(e.root, "c1")); !os.IsNotExist(err) {
+		t.Fatalf("state dir left after delete: %v", err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	e := newEnv(t, "true")
+	e.writeSpec()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown container", []string{"state", "nope"}, "does not exist"},
+		{"start unknown", []string{"start", "nope"}, "does not exist"},
+		{"kill unknown", []string{"kill", "nope", "KILL"}, "does not exist"},
+		{"delete unknown", []string{"delete", "nope"}, "does not exist"},
+		{"no id", []string{"start"}, "accepts 1 arg"},
+		{"kill without id", []string{"kill"}, "arg"},
+		{"bad id", []string{"create", "../x"}, "invalid container ID"},
+		{"bad signal", []string{"kill", "x", "NOPE"}, "unknown signal"},
+		{"missing bundle", []string{"create", "--bundle", "/nonexistent", "c9"}, "config.json not found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errOut, code := e.run(tc.args...)
+			if code == 0 || !strings.Contains(errOut, tc.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+				t.Fatalf("exit %d, stderr %q; want non-zero and one line containing %q", code, errOut, tc.want)
+			}
+		})
+	}
+	if _, _, code := e.run("delete", "--force", "nope"); code != 0 {
+		t.Fatal("delete --force of an unknown container must succeed")
+	}
+}
+
+func TestBadConfigs(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(e *env)
+		want   string
+	}{
+		{"invalid version", func(e *env) { e.spec.Version = "invalid" }, "ociVersion"},
+		{"missing rootfs", func(e *env) { e.spec.Root.Path = "nope" }, "does not exist"},
+		{"unknown capability", func(e *env) { e.spec.Process.Capabilities.Bounding = append(e.spec.Process.Capabilities.Bounding, "CAP_TEST") }, "unknown capability"},
+		{"unknown rlimit", func(e *env) { e.spec.Process.Rlimits = append(e.spec.Process.Rlimits, specs.POSIXRlimit{Type: "RLIMIT_TEST"}) }, "unknown rlimit"},
+		{"missing binary", func(e *env) { e.spec.Process.Args = []string{"/no/such"} }, "no such file"},
+		{"bad namespace path", func(e *env) {
+			e.spec.Linux.Namespaces[1].Path = "/proc/self/ns/uts" // network slot, uts file
+		}, "join network namespace"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, "true")
+			tc.mutate(e)
+			e.writeSpec()
+			_, errOut, code := e.run("create", "c1")
+			if code == 0 || !strings.Contains(errOut, tc.want) {
+				t.Fatalf("exit %d stderr %q, want failure with %q", code, errOut, tc.want)
+			}
+			if list := e.mustRun("list", "-q"); list != "" {
+				t.Fatalf("failed create left %q", list)
+			}
+		})
+	}
+}
+
+// TestProcessConfig checks what the process sees: user, groups, cwd, env,
+// umask, rlimits, capabilities, no_new_privs, hostname.
+func TestProcessConfig(t *testing.T) {
+	e := newEnv(t, "sh", "-c", `id; pwd; echo $FOO; umask; ulimit -n; grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status; hostname; cat /proc/sys/kernel/domainname`)
+	umask := uint32(0o027)
+	e.spec.Process.User = specs.User{UID: 1000, GID: 1000, AdditionalGids: []uint32{5, 6}, Umask: &umask}
+	e.spec.Process.Cwd = "/tmp"
+	e.spec.Process.Env = append(e.spec.Process.Env, "FOO=bar")
+	e.spec.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 123, Hard: 456}}
+	e.spec.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL", "CAP_CHOWN"}, Effective: []string{"CAP_KILL"}, Permitted: []string{"CAP_KILL"}, Inheritable: []string{"CAP_KILL"}, Ambient: []string{"CAP_KILL"}}
+	e.spec.Hostname = "box"
+	e.spec.Domainname = "example.org"
+	e.writeSpec()
+	out, errOut, code := e.run("run", "c1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"uid=1000 gid=1000 groups=5,6", "/tmp\n", "bar\n", "0027\n", "123\n",
+		"CapEff:\t0000000000000020", "CapBnd:\t0000000000000021", "NoNewPrivs:\t1", "box\n", "example.org\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestHooks(t *testing.T) {
+	e := newEnv(t, "true")
+	log := filepath.Join(t.TempDir(), "hooks.log")
+	hook := func(name string) specs.Hook {
+		return specs.Hook{Path: "/bin/sh", Args: []string{"sh", "-c", "echo " + name + " $(cat) >> " + log}}
+	}
+	e.spec.Hooks = &specs.Hooks{
+		Prestart: []specs.Hook{hook("prestart")}, CreateRuntime: []specs.Hook{hook("createRuntime")},
+		CreateContainer: []specs.Hook{hook("createContainer")}, Poststart: []specs.Hook{hook("poststart")},
+		Poststop: []specs.Hook{hook("poststop")},
+	}
+	e.writeSpec()
+	e.mustRun("run", "c1")
+	data, _ := os.ReadFile(log)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	want := []string{"prestart", "createRuntime", "createContainer", "poststart", "poststop"}
+	if len(lines) != len(want) {
+		t.Fatalf("hook log:\n%s", data)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w+" {") || !strings.Contains(lines[i], `"id":"c1"`) {
+			t.Errorf("line %d = %q, want %s with state", i, lines[i], w)
+		}
+	}
+	if !strings.Contains(lines[0], `"status":"created"`) || !strings.Contains(lines[3], `"status":"running"`) {
+		t.Errorf("hook states wrong:\n%s", data)
+	}
+
+	// A failing prestart hook fails create and leaves nothing.
+	e2 := newEnv(t, "sh", "-c", "touch /ran")
+	e2.spec.Hooks = &specs.Hooks{Prestart: []specs.Hook{{Path: "/bin/false"}}}
+	e2.writeSpec()
+	if _, _, code := e2.run("create", "c2"); code == 0 {
+		t.Fatal("create with a failing prestart hook succeeded")
+	}
+	if _, _, code := e2.run("state", "c2"); code == 0 {
+		t.Fatal("container exists after failed prestart")
+	}
+}
+
+func TestJoinNamespaceByPath(t *testing.T) {
+	a := newEnv(t, "sleep", "100")
+	a.writeSpec()
+	a.mustRun("run", "--detach", "a")
+	pid := a.state("a").Pid
+	b := newEnv(t, "sh", "-c", "readlink /proc/self/ns/net; readlink /proc/self/ns/uts")
+	for i, n := range b.spec.Linux.Namespaces {
+		if n.Type == specs.NetworkNamespace || n.Type == specs.UTSNamespace {
+			b.spec.Linux.Namespaces[i].Path = fmt.Sprintf("/proc/%d/ns/%s", pid, spec.ProcName[n.Type])
+		}
+	}
+	b.spec.Hostname = ""
+	b.writeSpec()
+	out := b.mustRun("run", "b")
+	wantNet, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pid))
+	wantUTS, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/uts", pid))
+	if out != wantNet+"\n"+wantUTS+"\n" {
+		t.Fatalf("joined namespaces %q, want %s %s", out, wantNet, wantUTS)
+	}
+}
+
+func TestPreserveFds(t *testing.T) {
+	e := newEnv(t, "sh", "-c", "cat <&3")
+	e.writeSpec()
+	r, w, _ := os.Pipe()
+	w.WriteString("through fd 3")
+	w.Close()
+	cmd := exec.Command(binary, "--root", e.root, "run", "--preserve-fds", "1", "--bundle", e.bundle, "c1")
+	cmd.ExtraFiles = []*os.File{r}
+	out, err := cmd.CombinedOutput()
+	if err != nil || string(out) != "through fd 3" {
+		t.Fatalf("out %q err %v", out, err)
+	}
+}
+
+// TestConsoleSocket: a terminal container sends its pty master over the
+// console socket, and the process sees a tty.
+func TestConsoleSocket(t *testing.T) {
+	e := newEnv(t, "sh", "-c", "tty; echo done")
+	e.spec.Process.Terminal = true
+	e.writeSpec()
+	sock := filepath.Join(t.TempDir(), "console.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan string, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		defer c.Close()
+		buf, oob := make([]byte, 256), make([]byte, unix.CmsgSpace(4))
+		_, oobn, _, _, err := c.(*net.UnixConn).ReadMsgUnix(buf, oob)
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		msgs, _ := unix.ParseSocketControlMessage(oob[:oobn])
+		fds, _ := unix.ParseUnixRights(&msgs[0])
+		master := os.NewFile(uintptr(fds[0]), "master")
+		defer master.Close()
+		var out bytes.Buffer
+		tmp := make([]byte, 1024)
+		for !strings.Contains(out.String(), "done") {
+			n, err := master.Read(tmp)
+			out.Write(tmp[:n])
+			if err != nil {
+				break
+			}
+		}
+		got <- out.String()
+	}()
+	e.mustRun("create", "--console-socket", sock, "c1")
+	e.mustRun("start", "c1")
+	select {
+	case out := <-got:
+		if !strings.Contains(out, "/dev/pts/0") || !strings.Contains(out, "done") {
+			t.Fatalf("console output %q", out)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no console output")
+	}
+	e.waitStatus("c1", specs.StateStopped)
+	e.mustRun("delete", "c1")
+}
+
+func TestKillAll(t *testing.T) {
+	e := newEnv(t, "sh", "-c", "sleep 100 & sleep 100 & wait")
+	e.writeSpec()
+	e.mustRun("run", "-d", "c1")
+	e.mustRun("kill", "--all", "c1", "KILL")
+	e.waitStatus("c1", specs.StateStopped)
+	e.mustRun("delete", "c1")
+}
+
+func TestSpecCommand(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(binary, "spec", "--bundle", dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	var s specs.Spec
+	data, _ := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err := json.Unmarshal(data, &s); err != nil || s.Process == nil || s.Root.Path != "rootfs" {
+		t.Fatalf("bad default spec: %v %s", err, data)
+	}
+	if err := exec.Command(binary, "spec", "--bundle", dir).Run(); err == nil {
+		t.Fatal("spec overwrote an existing config.json")
+	}
+	out, err := exec.Command(binary, "features").Output()
+	if err != nil || !strings.Contains(string(out), `"ociVersionMax": "1.3.0"`) {
+		t.Fatalf("features: %v %s", err, out)
+	}
+}
+
+var _ = syscall.SIGKILL
