@@ -1,0 +1,14 @@
+// Package linux holds the Linux parts of servin-run's container init:
+// namespaces, the root filesystem, mounts, devices and the init re-exec.
+//
+// The root filesystem code (rootfs_linux.go, mount_linux.go,
+// devices_linux.go, cgroupfs_linux.go, pivot_linux.go) implements
+// runtime-spec v1.3.0 config.md "Root" and "Mounts" (including the Linux
+// mount options table) and config-linux.md "Devices", "Default Devices",
+// "Default Filesystems", "Masked Paths", "Readonly Paths" and
+// "Rootfs Mount Propagation". Every path taken from the configuration is
+// resolved inside the rootfs with github.com/cyphar/filepath-securejoin
+// (openat2 RESOLVE_IN_ROOT) and mounts are made on /proc/self/fd/N of an
+// O_PATH handle opened inside the rootfs, so a symlink in the image can
+// never make a mount land outside it.
+package linux

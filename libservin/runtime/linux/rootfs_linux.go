@@ -1,0 +1,233 @@
+package linux
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/moby/sys/mountinfo"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// PrepareRootfs sets up the container's root filesystem in the current
+// mount namespace and switches root into it: propagation, the config's
+// mounts in order, /dev (default devices, linux.devices, symlinks), then
+// opts.BeforePivot, then pivot_root (or MS_MOVE + chroot with NoPivot).
+// Without a mount namespace in s it mounts into the host namespace, never
+// changes host propagation and only chroots; CleanupRootfs undoes those
+// mounts. The calling thread must be locked (runtime.LockOSThread).
+func PrepareRootfs(s *specs.Spec, rootfs string, opts RootfsOptions) error {
+	if err := prepareRootfs(s, rootfs, opts); err != nil {
+		return fmt.Errorf("prepare rootfs %s: %w", rootfs, err)
+	}
+	return nil
+}
+
+func prepareRootfs(s *specs.Spec, rootfs string, opts RootfsOptions) error {
+	if s == nil {
+		return fmt.Errorf("%w: no config", ErrInvalidMount)
+	}
+	rootfs, err := resolveRootfs(rootfs)
+	if err != nil {
+		return err
+	}
+	oldMask := unix.Umask(0)
+	defer unix.Umask(oldMask)
+
+	newNS := HasNamespace(s, specs.MountNamespace)
+	var before, after uintptr
+	if s.Linux != nil {
+		var ok bool
+		if before, after, ok = rootPropagation(s.Linux.RootfsPropagation); !ok {
+			return fmt.Errorf("%w: unknown rootfsPropagation %q", ErrInvalidMount, s.Linux.RootfsPropagation)
+		}
+	} else {
+		before, _, _ = rootPropagation("")
+	}
+	if newNS {
+		err = prepareRoot(rootfs, before)
+	} else {
+		// The host namespace: leave propagation alone; the self bind makes
+		// "/" of the chroot a mount point for root.readonly and gives
+		// CleanupRootfs one tree to detach.
+		err = selfBind(rootfs)
+	}
+	if err != nil {
+		return err
+	}
+	root, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open rootfs: %w", err)
+	}
+	defer root.Close()
+	r := &rootfsCtx{rootPath: rootfs, root: root, bundleDir: opts.BundleDir, cgroupNS: HasNamespace(s, specs.CgroupNamespace)}
+	for _, m := range s.Mounts {
+		if err := r.mountSpec(m); err != nil {
+			return fmt.Errorf("mount %s: %w", m.Destination, err)
+		}
+	}
+	if needsDevSetup(s.Mounts) {
+		if err := r.setupDev(s); err != nil {
+			return err
+		}
+	}
+	if opts.BeforePivot != nil {
+		if err := opts.BeforePivot(); err != nil {
+			return err
+		}
+	}
+	switch {
+	case !newNS:
+		return chrootInto(rootfs)
+	case opts.NoPivot:
+		err = moveRoot(rootfs)
+	default:
+		err = pivotRoot(rootfs)
+	}
+	if err != nil {
+		return err
+	}
+	if after != 0 {
+		if err := unix.Mount("", "/", "", after, ""); err != nil {
+			return fmt.Errorf("set rootfsPropagation %s: %w", s.Linux.RootfsPropagation, err)
+		}
+	}
+	return nil
+}
+
+// resolveRootfs makes rootfs absolute with symlinks resolved, the form
+// mountinfo shows.
+func resolveRootfs(rootfs string) (string, error) {
+	abs, err := filepath.Abs(rootfs)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return "", fmt.Errorf("resolve rootfs: %w", err)
+	}
+	return real, nil
+}
+
+// FinalizeRootfs runs inside the new root after PrepareRootfs and after the
+// caller's steps that need a writable /proc/sys (sysctl, hostname,
+// console): readonlyPaths, maskedPaths, then the read-only root.
+func FinalizeRootfs(s *specs.Spec) error {
+	if s == nil {
+		return nil
+	}
+	if s.Linux != nil {
+		for _, p := range s.Linux.ReadonlyPaths {
+			if err := readonlyPath(p); err != nil {
+				return fmt.Errorf("readonly path %s: %w", p, err)
+			}
+		}
+		for _, p := range s.Linux.MaskedPaths {
+			if err := maskPath(p); err != nil {
+				return fmt.Errorf("mask path %s: %w", p, err)
+			}
+		}
+	}
+	if s.Root != nil && s.Root.Readonly {
+		if err := bindRemount("/", unix.MS_RDONLY, 0); err != nil {
+			return fmt.Errorf("remount root read-only: %w", err)
+		}
+	}
+	return nil
+}
+
+// maskPath hides p: an empty read-only tmpfs over a directory, /dev/null
+// bound over anything else. A missing path is ignored. After pivot_root
+// the whole namespace is the container's, so plain paths cannot escape.
+func maskPath(p string) error {
+	fi, err := os.Stat(p)
+	if isNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		err = unix.Mount("tmpfs", p, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=0555")
+	} else {
+		err = unix.Mount("/dev/null", p, "", unix.MS_BIND, "")
+	}
+	if isNotExist(err) {
+		return nil
+	}
+	return err
+}
+
+// readonlyPath binds p onto itself and makes it, and every mount below
+// it, read-only. A missing path is ignored.
+func readonlyPath(p string) error {
+	err := unix.Mount(p, p, "", unix.MS_BIND|unix.MS_REC, "")
+	if isNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := bindRemount(p, unix.MS_RDONLY, 0); err != nil {
+		return err
+	}
+	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
+	err = unix.MountSetattr(unix.AT_FDCWD, p, unix.AT_RECURSIVE, &attr)
+	if errors.Is(err, unix.ENOSYS) {
+		return nil // before Linux 5.12: only the top mount is read-only
+	}
+	return err
+}
+
+// CleanupRootfs detaches every mount at or under rootfs in the current
+// (host) mount namespace, deepest first. `servin-run delete` calls it for
+// containers that had no mount namespace of their own.
+func CleanupRootfs(rootfs string) error {
+	real, err := resolveRootfs(rootfs)
+	if err != nil {
+		if isNotExist(err) {
+			return nil
+		}
+		return fmt.Errorf("clean up rootfs %s: %w", rootfs, err)
+	}
+	infos, err := mountinfo.GetMounts(mountinfo.PrefixFilter(real))
+	if err != nil {
+		return fmt.Errorf("clean up rootfs %s: read mountinfo: %w", rootfs, err)
+	}
+	var errs []error
+	for _, mp := range cleanupOrder(infos) {
+		err := unix.Unmount(mp, unix.MNT_DETACH)
+		if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+			errs = append(errs, fmt.Errorf("detach %s: %w", mp, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("clean up rootfs %s: %w", rootfs, err)
+	}
+	return nil
+}
+
+// cleanupOrder lists the mount points of infos to detach: deepest path
+// first, and for mounts stacked on one path the newest first.
+func cleanupOrder(infos []*mountinfo.Info) []string {
+	sorted := append([]*mountinfo.Info(nil), infos...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		di, dj := strings.Count(sorted[i].Mountpoint, "/"), strings.Count(sorted[j].Mountpoint, "/")
+		if di != dj {
+			return di > dj
+		}
+		if sorted[i].Mountpoint != sorted[j].Mountpoint {
+			return sorted[i].Mountpoint > sorted[j].Mountpoint
+		}
+		return sorted[i].ID > sorted[j].ID
+	})
+	out := make([]string, 0, len(sorted))
+	for _, in := range sorted {
+		out = append(out, in.Mountpoint)
+	}
+	return out
+}
