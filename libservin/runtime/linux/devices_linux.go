@@ -231,7 +231,11 @@ func (r *rootfsCtx) openParent(p string) (*os.File, string, error) {
 	if p == "/" {
 		return nil, "", fmt.Errorf("%w: path is /", ErrInvalidMount)
 	}
-	dir, err := pathrs.MkdirAllHandle(r.root, filepath.Dir(p), 0o755)
+	parent, err := r.resolveInRoot(filepath.Dir(p))
+	if err != nil {
+		return nil, "", err
+	}
+	dir, err := pathrs.MkdirAllHandle(r.root, parent, 0o755)
 	if err != nil {
 		return nil, "", fmt.Errorf("create parent of %s: %w", p, err)
 	}

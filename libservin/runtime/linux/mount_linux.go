@@ -41,17 +41,10 @@ func (r *rootfsCtx) openTarget(dest string, file bool) (*os.File, error) {
 	if err == nil || !isNotExist(err) {
 		return f, err
 	}
-	// Resolve the symlinks that exist (a dangling link gets its target
-	// created inside the rootfs), then create what is missing.
-	joined, err := securejoin.SecureJoin(r.rootPath, dest)
+	rel, err := r.resolveInRoot(dest)
 	if err != nil {
 		return nil, err
 	}
-	rel, err := filepath.Rel(r.rootPath, joined)
-	if err != nil {
-		return nil, err
-	}
-	rel = "/" + rel
 	if !file {
 		d, err := pathrs.MkdirAllHandle(r.root, rel, 0o755)
 		if err != nil {
@@ -72,6 +65,23 @@ func (r *rootfsCtx) openTarget(dest string, file bool) (*os.File, error) {
 		unix.Close(fd)
 	}
 	return pathrs.OpenatInRoot(r.root, rel)
+}
+
+// resolveInRoot resolves the symlinks of the container path p that exist,
+// as if the rootfs were "/", and returns the result as a container path: a
+// dangling symlink then gets its target created inside the rootfs. What it
+// returns is only a name; handles are still opened with openat2
+// RESOLVE_IN_ROOT, so a race cannot move a mount outside the rootfs.
+func (r *rootfsCtx) resolveInRoot(p string) (string, error) {
+	joined, err := securejoin.SecureJoin(r.rootPath, p)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(r.rootPath, joined)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Clean("/" + rel), nil
 }
 
 // mountSpec mounts one entry of the config's mounts.
