@@ -430,9 +430,9 @@ func hostileRootfs(t *testing.T, rootfs string) (*specs.Spec, []string) {
 		targets = append(targets, d)
 	}
 	links := map[string]string{
-		"evil-abs": targets[0],
-		"evil-rel": "../../../../../../../../../.." + targets[1],
-		"evil-dev": targets[2],
+		"evil-abs":  targets[0],
+		"evil-rel":  "../../../../../../../../../.." + targets[1],
+		"evil-dev":  targets[2],
 		"evil-root": "/",
 	}
 	for name, target := range links {
