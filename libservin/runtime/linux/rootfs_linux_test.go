@@ -30,6 +30,7 @@ import (
 const childEnv = "SERVIN_ROOTFS_TEST_CHILD"
 
 type childConfig struct {
+	UserNS    bool // run the child in a new user namespace (identity map of 0-65535)
 	Spec      *specs.Spec
 	Rootfs    string
 	NoPivot   bool
@@ -122,6 +123,15 @@ func startChild(t *testing.T, cfg childConfig) (string, string, error) {
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+cfgPath)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: cloneFlags(cfg.Spec), Pdeathsig: syscall.SIGKILL}
+	if cfg.UserNS {
+		// Identity mapping: files keep their owners, but the namespaces are
+		// owned by a new user namespace, so mknod is refused and the
+		// host's mount flags are locked, as in a rootless container.
+		cmd.SysProcAttr.Cloneflags |= unix.CLONE_NEWUSER
+		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 65536}}
+		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 65536}}
+		cmd.SysProcAttr.GidMappingsEnableSetgroups = true
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
@@ -581,5 +591,48 @@ echo ==END`})
 	}
 	if err := linux.CleanupRootfs(filepath.Join(rootfs, "does-not-exist")); err != nil {
 		t.Errorf("CleanupRootfs of a missing path: %v", err)
+	}
+}
+
+func TestPrepareRootfsUserNamespace(t *testing.T) {
+	rootfs := newRootfs(t)
+	s := testSpec(rootfs)
+	// No network namespace: sysfs cannot be mounted and /sys is bound instead.
+	var ns []specs.LinuxNamespace
+	for _, n := range s.Linux.Namespaces {
+		if n.Type != specs.NetworkNamespace {
+			ns = append(ns, n)
+		}
+	}
+	s.Linux.Namespaces = append(ns, specs.LinuxNamespace{Type: specs.UserNamespace})
+	mode := os.FileMode(0o640)
+	s.Linux.Devices = []specs.LinuxDevice{
+		{Path: "/dev/fifo0", Type: "p", FileMode: &mode},
+		{Path: "/dev/kmsg", Type: "c", Major: 1, Minor: 11},
+	}
+	out := runChild(t, childConfig{UserNS: true, Spec: s, Rootfs: rootfs, Script: `
+echo ==MOUNTS; cat /proc/self/mountinfo
+echo ==DEV; ` + statDevs + `/dev/null /dev/tty /dev/kmsg /dev/fifo0
+echo ==CHECKS
+touch /newfile 2>/dev/null && echo root writable || echo root ro
+echo "firmware $(ls -A /sys/firmware | wc -l)"
+echo ==END`})
+	ms := mounts(t, section(out, "MOUNTS"))
+	wantMount(t, ms, "/", "", "ro")
+	wantMount(t, ms, "/proc", "proc")
+	if sys := wantMount(t, ms, "/sys", "sysfs", "ro", "nosuid"); sys != nil && sys.Root != "/" {
+		t.Errorf("/sys root %q", sys.Root)
+	}
+	wantMount(t, ms, "/dev/null", "") // bound from the host: mknod is refused
+	wantMount(t, ms, "/dev/kmsg", "")
+	wantMount(t, ms, "/sys/fs/cgroup", "tmpfs", "ro")
+	dev := section(out, "DEV")
+	for _, l := range []string{"/dev/null|character special file|666|0|0|1|3", "/dev/tty|character special file|666|0|0|5|0",
+		"/dev/kmsg|character special file|644|0|0|1|b", "/dev/fifo0|fifo|640|0|0|0|0"} {
+		wantLine(t, dev, l)
+	}
+	checks := section(out, "CHECKS")
+	for _, l := range []string{"root ro", "firmware 0"} {
+		wantLine(t, checks, l)
 	}
 }
