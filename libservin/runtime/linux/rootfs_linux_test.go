@@ -160,15 +160,29 @@ func newRootfs(t *testing.T) string {
 	t.Helper()
 	testutil.RequireRoot(t)
 	dir := t.TempDir()
-	tmpRoot := filepath.Dir(dir)
-	before := hostMounts(t, tmpRoot)
+	before := hostMounts(t, dir)
+	// Registered after TempDir, so it runs before the directory is removed:
+	// a leaked bind must never let RemoveAll reach host files.
 	t.Cleanup(func() {
-		if after := hostMounts(t, tmpRoot); !slices.Equal(before, after) {
-			t.Errorf("host mounts below %s changed:\nbefore %q\nafter  %q", tmpRoot, before, after)
-			_ = linux.CleanupRootfs(dir) // keep the temp dir removal away from host files
+		if after := hostMounts(t, dir); !slices.Equal(before, after) {
+			t.Errorf("host mounts below %s changed:\nbefore %q\nafter  %q", dir, before, after)
+			if err := linux.CleanupRootfs(dir); err != nil {
+				t.Errorf("detach leaked mounts: %v", err)
+			}
 		}
 	})
 	return testutil.BusyboxRootfs(t, filepath.Join(dir, "rootfs"))
+}
+
+// hostDir makes a directory next to rootfs, inside the test's checked
+// temporary directory.
+func hostDir(t *testing.T, rootfs string) string {
+	t.Helper()
+	d, err := os.MkdirTemp(filepath.Dir(rootfs), "host")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // testSpec is spec.Default() for rootfs.
@@ -292,7 +306,7 @@ echo ==END`})
 
 func TestPrepareRootfsBindsAndTmpfs(t *testing.T) {
 	rootfs := newRootfs(t)
-	host := t.TempDir()
+	host := hostDir(t, rootfs)
 	hostDir := filepath.Join(host, "data")
 	for _, d := range []string{hostDir, filepath.Join(hostDir, "sub"), filepath.Join(host, "rel")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -427,7 +441,7 @@ func TestPrepareRootfsDeviceMismatch(t *testing.T) {
 // (absolute, and through ../..), and returns a spec mounting over them.
 func hostileRootfs(t *testing.T, rootfs string) (*specs.Spec, []string) {
 	t.Helper()
-	host := t.TempDir()
+	host := hostDir(t, rootfs)
 	var targets []string
 	for _, n := range []string{"abs", "rel", "dev"} {
 		d := filepath.Join(host, n)
@@ -450,7 +464,7 @@ func hostileRootfs(t *testing.T, rootfs string) (*specs.Spec, []string) {
 			t.Fatal(err)
 		}
 	}
-	src := t.TempDir()
+	src := hostDir(t, rootfs)
 	s := testSpec(rootfs)
 	s.Root.Readonly = false
 	s.Mounts = append(s.Mounts,
