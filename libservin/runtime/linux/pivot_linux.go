@@ -3,32 +3,28 @@ package linux
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/moby/sys/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
-// prepareRoot makes the mount namespace safe to mount in and the rootfs a
-// mount point: "/" recursively slave (or private) so no mount propagates
-// back to the host, the rootfs's parent mount not shared (pivot_root(2)
-// requires it) and the rootfs bind-mounted onto itself.
-func prepareRoot(rootfs string, propagation uintptr) error {
-	if err := unix.Mount("", "/", "", propagation, ""); err != nil {
-		return fmt.Errorf("set propagation of /: %w", err)
+// selfBind bind-mounts the rootfs directory dir onto itself (recursively),
+// so that it is a mount point as pivot_root(2) needs, and returns a handle
+// on the new mount's root. It works on handles only (open_tree(2) +
+// move_mount(2)), so the rootfs's parents need not be searchable.
+func selfBind(dir *os.File) (*os.File, error) {
+	fd, err := unix.OpenTree(int(dir.Fd()), "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE|unix.AT_EMPTY_PATH)
+	if err != nil {
+		return nil, fmt.Errorf("bind rootfs onto itself: open_tree: %w", err)
 	}
-	if err := parentMountPrivate(rootfs); err != nil {
-		return err
+	tree := os.NewFile(uintptr(fd), "rootfs")
+	if err := unix.MoveMount(fd, "", int(dir.Fd()), "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
+		tree.Close()
+		return nil, fmt.Errorf("bind rootfs onto itself: move_mount: %w", err)
 	}
-	return selfBind(rootfs)
-}
-
-// selfBind bind-mounts rootfs onto itself so it is a mount point.
-func selfBind(rootfs string) error {
-	if err := unix.Mount(rootfs, rootfs, "bind", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return fmt.Errorf("bind rootfs %s onto itself: %w", rootfs, err)
-	}
-	return nil
+	return tree, nil
 }
 
 // parentMountPrivate makes the mount holding rootfs private if it is
@@ -56,18 +52,13 @@ func parentMountPrivate(rootfs string) error {
 // pivotRoot switches root to rootfs with pivot_root(".", "."): the old root
 // ends up stacked under the new one at "/", is made slave so its unmount
 // does not propagate, and is detached.
-func pivotRoot(rootfs string) error {
+func pivotRoot(root *os.File) error {
 	oldRoot, err := unix.Open("/", unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open old root: %w", err)
 	}
 	defer unix.Close(oldRoot)
-	newRoot, err := unix.Open(rootfs, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open new root: %w", err)
-	}
-	defer unix.Close(newRoot)
-	if err := unix.Fchdir(newRoot); err != nil {
+	if err := unix.Fchdir(int(root.Fd())); err != nil {
 		return fmt.Errorf("chdir to new root: %w", err)
 	}
 	if err := unix.PivotRoot(".", "."); err != nil {
@@ -90,7 +81,7 @@ func pivotRoot(rootfs string) error {
 // every proc/sysfs mount of the namespace before allowing a new one, and
 // with chroot they stay in the namespace), move the rootfs onto "/" and
 // chroot into it.
-func moveRoot(rootfs string) error {
+func moveRoot(root *os.File, rootfs string) error {
 	infos, err := mountinfo.GetMounts(func(in *mountinfo.Info) (bool, bool) {
 		inside := in.Mountpoint == rootfs || strings.HasPrefix(in.Mountpoint, rootfs+"/")
 		full := in.Root == "/" && (in.FSType == "proc" || in.FSType == "sysfs")
@@ -116,10 +107,10 @@ func moveRoot(rootfs string) error {
 			}
 		}
 	}
-	if err := unix.Chdir(rootfs); err != nil {
+	if err := unix.Fchdir(int(root.Fd())); err != nil {
 		return fmt.Errorf("chdir to rootfs: %w", err)
 	}
-	if err := unix.Mount(rootfs, "/", "", unix.MS_MOVE, ""); err != nil {
+	if err := unix.Mount(".", "/", "", unix.MS_MOVE, ""); err != nil {
 		return fmt.Errorf("move rootfs to /: %w", err)
 	}
 	return chrootHere()
@@ -128,8 +119,8 @@ func moveRoot(rootfs string) error {
 // chrootInto chroots into rootfs without touching any mount: the path for
 // containers without a mount namespace, where pivot_root would change the
 // host's root.
-func chrootInto(rootfs string) error {
-	if err := unix.Chdir(rootfs); err != nil {
+func chrootInto(root *os.File) error {
+	if err := unix.Fchdir(int(root.Fd())); err != nil {
 		return fmt.Errorf("chdir to rootfs: %w", err)
 	}
 	return chrootHere()

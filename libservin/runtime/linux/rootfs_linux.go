@@ -20,6 +20,11 @@ import (
 // Without a mount namespace in s it mounts into the host namespace, never
 // changes host propagation and only chroots; CleanupRootfs undoes those
 // mounts. The calling thread must be locked (runtime.LockOSThread).
+//
+// rootfs is an absolute host path. Its parents must be searchable by the
+// init's user, or the init must start with its working directory at rootfs
+// (then "." is used). A directory fd opened in another mount namespace
+// cannot stand in for it: the kernel refuses to bind a foreign mount.
 func PrepareRootfs(s *specs.Spec, rootfs string, opts RootfsOptions) error {
 	if err := prepareRootfs(s, rootfs, opts); err != nil {
 		return fmt.Errorf("prepare rootfs %s: %w", rootfs, err)
@@ -31,40 +36,46 @@ func prepareRootfs(s *specs.Spec, rootfs string, opts RootfsOptions) error {
 	if s == nil {
 		return fmt.Errorf("%w: no config", ErrInvalidMount)
 	}
-	rootfs, err := resolveRootfs(rootfs)
-	if err != nil {
-		return err
-	}
+	rootfs = resolveRootfsBestEffort(rootfs)
 	oldMask := unix.Umask(0)
 	defer unix.Umask(oldMask)
 
-	newNS := HasNamespace(s, specs.MountNamespace)
-	var before, after uintptr
+	propagation := ""
 	if s.Linux != nil {
-		var ok bool
-		if before, after, ok = rootPropagation(s.Linux.RootfsPropagation); !ok {
-			return fmt.Errorf("%w: unknown rootfsPropagation %q", ErrInvalidMount, s.Linux.RootfsPropagation)
-		}
-	} else {
-		before, _, _ = rootPropagation("")
+		propagation = s.Linux.RootfsPropagation
 	}
-	if newNS {
-		err = prepareRoot(rootfs, before)
-	} else {
-		// The host namespace: leave propagation alone; the self bind makes
-		// "/" of the chroot a mount point for root.readonly and gives
-		// CleanupRootfs one tree to detach.
-		err = selfBind(rootfs)
+	before, after, ok := rootPropagation(propagation)
+	if !ok {
+		return fmt.Errorf("%w: unknown rootfsPropagation %q", ErrInvalidMount, propagation)
 	}
+	dir, err := openRootfsDir(rootfs)
 	if err != nil {
 		return err
 	}
-	root, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	defer dir.Close()
+	// The kernel's name for the directory, as mountinfo shows it, even
+	// when it was opened as "." or through a symlink.
+	if real, err := os.Readlink(fdPath(dir)); err == nil && filepath.IsAbs(real) {
+		rootfs = real
+	}
+	newNS := HasNamespace(s, specs.MountNamespace)
+	if newNS {
+		if err := unix.Mount("", "/", "", before, ""); err != nil {
+			return fmt.Errorf("set propagation of /: %w", err)
+		}
+		if err := parentMountPrivate(rootfs); err != nil {
+			return err
+		}
+	}
+	// Without a mount namespace host propagation is left alone; the self
+	// bind still makes "/" of the chroot a mount point (root.readonly) and
+	// gives CleanupRootfs one tree to detach.
+	root, err := selfBind(dir)
 	if err != nil {
-		return fmt.Errorf("open rootfs: %w", err)
+		return err
 	}
 	defer root.Close()
-	r := &rootfsCtx{rootPath: rootfs, root: root, bundleDir: opts.BundleDir, cgroupNS: HasNamespace(s, specs.CgroupNamespace)}
+	r := &rootfsCtx{rootPath: fdPath(root), root: root, bundleDir: opts.BundleDir, cgroupNS: HasNamespace(s, specs.CgroupNamespace)}
 	for _, m := range s.Mounts {
 		if err := r.mountSpec(m); err != nil {
 			return fmt.Errorf("mount %s: %w", m.Destination, err)
@@ -82,21 +93,43 @@ func prepareRootfs(s *specs.Spec, rootfs string, opts RootfsOptions) error {
 	}
 	switch {
 	case !newNS:
-		return chrootInto(rootfs)
+		return chrootInto(root)
 	case opts.NoPivot:
-		err = moveRoot(rootfs)
+		err = moveRoot(root, rootfs)
 	default:
-		err = pivotRoot(rootfs)
+		err = pivotRoot(root)
 	}
 	if err != nil {
 		return err
 	}
 	if after != 0 {
 		if err := unix.Mount("", "/", "", after, ""); err != nil {
-			return fmt.Errorf("set rootfsPropagation %s: %w", s.Linux.RootfsPropagation, err)
+			return fmt.Errorf("set rootfsPropagation %s: %w", propagation, err)
 		}
 	}
 	return nil
+}
+
+// openRootfsDir opens the rootfs directory (O_PATH). In a user namespace
+// whose root cannot search the rootfs's parents (a 0700 directory owned by
+// the host's root), the init can be started with its working directory at
+// the rootfs; "." is used when /proc/self/cwd names rootfs.
+func openRootfsDir(rootfs string) (*os.File, error) {
+	dir, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err == nil || !errors.Is(err, unix.EACCES) {
+		if err != nil {
+			return nil, fmt.Errorf("open rootfs: %w", err)
+		}
+		return dir, nil
+	}
+	if cwd, cerr := os.Readlink("/proc/self/cwd"); cerr != nil || filepath.Clean(cwd) != rootfs {
+		return nil, fmt.Errorf("open rootfs (start the init in the rootfs directory when its parents are not searchable): %w", err)
+	}
+	dir, err = os.OpenFile(".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open rootfs: %w", err)
+	}
+	return dir, nil
 }
 
 // resolveRootfs makes rootfs absolute with symlinks resolved, the form
@@ -111,6 +144,18 @@ func resolveRootfs(rootfs string) (string, error) {
 		return "", fmt.Errorf("resolve rootfs: %w", err)
 	}
 	return real, nil
+}
+
+// resolveRootfsBestEffort is resolveRootfs, falling back to the clean
+// absolute path when the parents cannot be searched.
+func resolveRootfsBestEffort(rootfs string) string {
+	if real, err := resolveRootfs(rootfs); err == nil {
+		return real
+	}
+	if abs, err := filepath.Abs(rootfs); err == nil {
+		return abs
+	}
+	return filepath.Clean(rootfs)
 }
 
 // FinalizeRootfs runs inside the new root after PrepareRootfs and after the

@@ -30,7 +30,10 @@ import (
 const childEnv = "SERVIN_ROOTFS_TEST_CHILD"
 
 type childConfig struct {
-	UserNS    bool // run the child in a new user namespace (identity map of 0-65535)
+	UserNS    bool   // run the child in a new user namespace mapping 0-65535 ...
+	HostID    uint32 // ... to HostID-HostID+65535 on the host
+	Binary    string `json:"-"` // test binary to run (default os.Args[0])
+	CfgDir    string `json:"-"` // where to write the config (default a temp dir)
 	Spec      *specs.Spec
 	Rootfs    string
 	NoPivot   bool
@@ -114,13 +117,20 @@ func startChild(t *testing.T, cfg childConfig) (string, string, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfgPath := filepath.Join(t.TempDir(), "child.json")
-	if err := os.WriteFile(cfgPath, data, 0o600); err != nil {
+	cfgDir, bin := cfg.CfgDir, cfg.Binary
+	if cfgDir == "" {
+		cfgDir = t.TempDir()
+	}
+	if bin == "" {
+		bin = os.Args[0]
+	}
+	cfgPath := filepath.Join(cfgDir, "child.json")
+	if err := os.WriteFile(cfgPath, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd := exec.CommandContext(ctx, bin, "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+cfgPath)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: cloneFlags(cfg.Spec), Pdeathsig: syscall.SIGKILL}
 	if cfg.UserNS {
@@ -128,9 +138,12 @@ func startChild(t *testing.T, cfg childConfig) (string, string, error) {
 		// owned by a new user namespace, so mknod is refused and the
 		// host's mount flags are locked, as in a rootless container.
 		cmd.SysProcAttr.Cloneflags |= unix.CLONE_NEWUSER
-		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 65536}}
-		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 65536}}
+		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: int(cfg.HostID), Size: 65536}}
+		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: int(cfg.HostID), Size: 65536}}
 		cmd.SysProcAttr.GidMappingsEnableSetgroups = true
+		// Become the namespace's root before exec, or exec drops every
+		// capability when the host's root is unmapped.
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0}
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -647,6 +660,50 @@ echo ==END`})
 	}
 	checks := section(out, "CHECKS")
 	for _, l := range []string{"root ro", "firmware 0"} {
+		wantLine(t, checks, l)
+	}
+}
+
+// TestPrepareRootfsUserNamespaceUnmappedRoot runs the init as root of a user
+// namespace in which the host's root is unmapped (0 -> 100000, like the
+// suite's linux_uid_mappings): the rootfs's files belong to nobody there and
+// give no capability-based access.
+func TestPrepareRootfsUserNamespaceUnmappedRoot(t *testing.T) {
+	rootfs := newRootfs(t)
+	base := filepath.Dir(rootfs)
+	// The test binary, its config and the rootfs must be reachable by the
+	// mapped root: only "other" permission bits apply to it.
+	for _, d := range []string{filepath.Dir(base), base} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(base, "rootfs.test")
+	data, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := testSpec(rootfs)
+	s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+	out := runChild(t, childConfig{UserNS: true, HostID: 100000, Binary: bin, CfgDir: base,
+		Spec: s, Rootfs: rootfs, Script: `
+echo ==MOUNTS; cat /proc/self/mountinfo
+echo ==CHECKS
+awk '{print "uidmap", $1, $2, $3}' /proc/self/uid_map
+echo "owner $(stat -c %u /bin/busybox)"
+echo "null $(stat -c %t:%T /dev/null)"
+touch /newfile 2>/dev/null && echo root writable || echo root ro
+echo ==END`})
+	ms := mounts(t, section(out, "MOUNTS"))
+	wantMount(t, ms, "/", "", "ro")
+	wantMount(t, ms, "/proc", "proc")
+	wantMount(t, ms, "/sys", "sysfs", "ro")
+	wantMount(t, ms, "/dev/pts", "devpts")
+	checks := section(out, "CHECKS")
+	for _, l := range []string{"uidmap 0 100000 65536", "owner 65534", "null 1:3", "root ro"} {
 		wantLine(t, checks, l)
 	}
 }
