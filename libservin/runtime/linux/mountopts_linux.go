@@ -1,6 +1,7 @@
 package linux
 
 import (
+	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -214,3 +215,22 @@ func rootPropagation(value string) (before, after uintptr, ok bool) {
 // stNoSymfollow is ST_NOSYMFOLLOW of statfs(2) (linux/statfs.h), missing
 // from x/sys/unix.
 const stNoSymfollow = 0x2000
+
+// KnownMountOptions lists the mount options PrepareRootfs recognises (for
+// `servin-run features`, mountOptions), sorted. idmap and ridmap are left
+// out: they are refused with ErrIDMapUnsupported.
+func KnownMountOptions() []string {
+	var out []string
+	for o := range msFlags {
+		out = append(out, o)
+	}
+	for o := range propagationFlags {
+		out = append(out, o)
+	}
+	for o := range recAttrs {
+		out = append(out, o)
+	}
+	out = append(out, "tmpcopyup")
+	slices.Sort(out)
+	return out
+}

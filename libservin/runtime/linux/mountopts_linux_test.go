@@ -2,6 +2,7 @@ package linux
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -129,10 +130,19 @@ func TestEveryListedOptionRecognised(t *testing.T) {
 		"rsymfollow", "runbindable", "rw", "shared", "silent", "slave", "strictatime", "suid", "symfollow", "sync",
 		"tmpcopyup", "unbindable", "idmap", "ridmap",
 	}
+	known := KnownMountOptions()
 	for _, o := range listed {
 		if got := parseMountOptions([]string{o}); len(got.data) != 0 {
 			t.Errorf("option %q went to data: %+v", o, got)
 		}
+		if !slices.Contains(known, o) && o != "idmap" && o != "ridmap" {
+			t.Errorf("KnownMountOptions lacks %q", o)
+		}
+	}
+	// idmap and ridmap are refused; rnodev is missing from the table but
+	// is the obvious recursive nodev (runc has it too).
+	if want := len(listed) - 2 + 1; len(known) != want || !slices.Contains(known, "rnodev") {
+		t.Errorf("KnownMountOptions has %d options, want %d: %q", len(known), want, known)
 	}
 }
 

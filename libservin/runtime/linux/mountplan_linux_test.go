@@ -324,19 +324,55 @@ func TestPlanCgroupMounts(t *testing.T) {
 	})
 }
 
-func TestCleanupOrder(t *testing.T) {
-	infos := []*mountinfo.Info{
-		{ID: 10, Mountpoint: "/r"},
-		{ID: 11, Mountpoint: "/r/proc"},
-		{ID: 12, Mountpoint: "/r/dev"},
-		{ID: 13, Mountpoint: "/r/dev/pts"},
-		{ID: 14, Mountpoint: "/r/proc/kcore"},
-		{ID: 15, Mountpoint: "/r/dev"},
+func TestDetachCount(t *testing.T) {
+	root := "/tmp/b/rootfs"
+	host := &mountinfo.Info{ID: 1, Parent: 0, Mountpoint: "/", Root: "/", Major: 254}
+	overlay := &mountinfo.Info{ID: 2, Parent: 1, Mountpoint: root, Root: "/", Major: 0, Minor: 40}
+	tests := []struct {
+		name  string
+		infos []*mountinfo.Info
+		want  int
+	}{
+		{name: "nothing mounted", infos: []*mountinfo.Info{host}, want: 0},
+		{
+			name: "self bind of a plain directory",
+			infos: []*mountinfo.Info{host,
+				{ID: 10, Parent: 1, Mountpoint: root, Root: root, Major: 254},
+				{ID: 11, Parent: 10, Mountpoint: root + "/proc", Root: "/", Major: 0, Minor: 5}},
+			want: 1,
+		},
+		{
+			name:  "caller's overlay only",
+			infos: []*mountinfo.Info{host, overlay},
+			want:  0,
+		},
+		{
+			name: "self bind on the caller's overlay",
+			infos: []*mountinfo.Info{host, overlay,
+				{ID: 10, Parent: 2, Mountpoint: root, Root: "/", Minor: 40},
+				{ID: 11, Parent: 10, Mountpoint: root + "/dev", Root: "/", Minor: 41}},
+			want: 1,
+		},
+		{
+			name: "mount stacked on the self bind",
+			infos: []*mountinfo.Info{host, overlay,
+				{ID: 10, Parent: 2, Mountpoint: root, Root: "/", Minor: 40},
+				{ID: 12, Parent: 10, Mountpoint: root, Root: "/", Minor: 99}},
+			want: 2,
+		},
+		{
+			name: "bind of another directory is not ours",
+			infos: []*mountinfo.Info{host,
+				{ID: 10, Parent: 1, Mountpoint: root, Root: "/srv", Major: 254}},
+			want: 0,
+		},
 	}
-	got := cleanupOrder(infos)
-	want := []string{"/r/proc/kcore", "/r/dev/pts", "/r/proc", "/r/dev", "/r/dev", "/r"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %q, want %q", got, want)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := detachCount(tc.infos, root); got != tc.want {
+				t.Errorf("detachCount = %d, want %d", got, tc.want)
+			}
+		})
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/moby/sys/mountinfo"
@@ -228,9 +227,11 @@ func readonlyPath(p string) error {
 	return err
 }
 
-// CleanupRootfs detaches every mount at or under rootfs in the current
-// (host) mount namespace, deepest first. `servin-run delete` calls it for
-// containers that had no mount namespace of their own.
+// CleanupRootfs undoes, in the current (host) mount namespace, what
+// PrepareRootfs mounted for a container without a mount namespace of its
+// own: the self bind of rootfs and everything mounted on or below it. Mounts
+// that were at rootfs before (an overlay the caller mounted there) stay.
+// `servin-run delete` calls it; it is a no-op when nothing is mounted.
 func CleanupRootfs(rootfs string) error {
 	real, err := resolveRootfs(rootfs)
 	if err != nil {
@@ -239,40 +240,66 @@ func CleanupRootfs(rootfs string) error {
 		}
 		return fmt.Errorf("clean up rootfs %s: %w", rootfs, err)
 	}
-	infos, err := mountinfo.GetMounts(mountinfo.PrefixFilter(real))
+	infos, err := mountinfo.GetMounts(nil)
 	if err != nil {
 		return fmt.Errorf("clean up rootfs %s: read mountinfo: %w", rootfs, err)
 	}
-	var errs []error
-	for _, mp := range cleanupOrder(infos) {
-		err := unix.Unmount(mp, unix.MNT_DETACH)
-		if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
-			errs = append(errs, fmt.Errorf("detach %s: %w", mp, err))
+	// MNT_DETACH of the self bind takes every mount below it along; the
+	// mounts stacked on top of it at rootfs go first, one at a time.
+	for i := 0; i < detachCount(infos, real); i++ {
+		if err := unix.Unmount(real, unix.MNT_DETACH); err != nil {
+			return fmt.Errorf("clean up rootfs %s: detach: %w", rootfs, err)
 		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("clean up rootfs %s: %w", rootfs, err)
 	}
 	return nil
 }
 
-// cleanupOrder lists the mount points of infos to detach: deepest path
-// first, and for mounts stacked on one path the newest first.
-func cleanupOrder(infos []*mountinfo.Info) []string {
-	sorted := append([]*mountinfo.Info(nil), infos...)
-	sort.SliceStable(sorted, func(i, j int) bool {
-		di, dj := strings.Count(sorted[i].Mountpoint, "/"), strings.Count(sorted[j].Mountpoint, "/")
-		if di != dj {
-			return di > dj
-		}
-		if sorted[i].Mountpoint != sorted[j].Mountpoint {
-			return sorted[i].Mountpoint > sorted[j].Mountpoint
-		}
-		return sorted[i].ID > sorted[j].ID
-	})
-	out := make([]string, 0, len(sorted))
-	for _, in := range sorted {
-		out = append(out, in.Mountpoint)
+// detachCount returns how many mounts must be detached at path root to
+// remove the lowest self bind of root (a bind of exactly the directory it
+// covers, which PrepareRootfs makes first) and everything stacked on it;
+// 0 when there is none.
+func detachCount(infos []*mountinfo.Info, root string) int {
+	byID := map[int]*mountinfo.Info{}
+	above := map[int]*mountinfo.Info{} // parent ID -> mount stacked on it at root
+	for _, in := range infos {
+		byID[in.ID] = in
 	}
-	return out
+	var bottom *mountinfo.Info
+	for _, in := range infos {
+		if in.Mountpoint != root {
+			continue
+		}
+		if p, ok := byID[in.Parent]; ok && p.Mountpoint == root {
+			above[p.ID] = in
+		} else {
+			bottom = in
+		}
+	}
+	// Walk the stack at root upwards; count from the first self bind.
+	n, found := 0, false
+	for m, steps := bottom, 0; m != nil && steps <= len(infos); m, steps = above[m.ID], steps+1 {
+		if !found && isSelfBind(m, byID[m.Parent], root) {
+			found = true
+		}
+		if found {
+			n++
+		}
+	}
+	return n
+}
+
+// isSelfBind reports whether m, mounted at root on top of parent, binds
+// the very directory it covers.
+func isSelfBind(m, parent *mountinfo.Info, root string) bool {
+	if parent == nil || m.Major != parent.Major || m.Minor != parent.Minor {
+		return false
+	}
+	if parent.Mountpoint == root {
+		return m.Root == parent.Root
+	}
+	rel, err := filepath.Rel(parent.Mountpoint, root)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return false
+	}
+	return m.Root == filepath.Join(parent.Root, rel)
 }

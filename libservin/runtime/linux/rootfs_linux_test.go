@@ -179,12 +179,25 @@ func newRootfs(t *testing.T) string {
 	t.Cleanup(func() {
 		if after := hostMounts(t, dir); !slices.Equal(before, after) {
 			t.Errorf("host mounts below %s changed:\nbefore %q\nafter  %q", dir, before, after)
-			if err := linux.CleanupRootfs(dir); err != nil {
-				t.Errorf("detach leaked mounts: %v", err)
-			}
+			detachAll(t, dir)
 		}
 	})
 	return testutil.BusyboxRootfs(t, filepath.Join(dir, "rootfs"))
+}
+
+// detachAll detaches every mount at or below dir, deepest first.
+func detachAll(t *testing.T, dir string) {
+	t.Helper()
+	infos, err := mountinfo.GetMounts(mountinfo.PrefixFilter(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(infos, func(a, b *mountinfo.Info) int { return len(b.Mountpoint) - len(a.Mountpoint) })
+	for _, in := range infos {
+		if err := unix.Unmount(in.Mountpoint, unix.MNT_DETACH); err != nil {
+			t.Errorf("detach leaked mount %s: %v", in.Mountpoint, err)
+		}
+	}
 }
 
 // hostDir makes a directory next to rootfs, inside the test's checked
@@ -705,5 +718,34 @@ echo ==END`})
 	checks := section(out, "CHECKS")
 	for _, l := range []string{"uidmap 0 100000 65536", "owner 65534", "null 1:3", "root ro"} {
 		wantLine(t, checks, l)
+	}
+}
+
+// TestCleanupRootfsKeepsCallerMount checks that CleanupRootfs leaves a
+// mount the caller had at rootfs (an image overlay, here a bind of another
+// directory) and removes only what PrepareRootfs added on top.
+func TestCleanupRootfsKeepsCallerMount(t *testing.T) {
+	lower := newRootfs(t)
+	rootfs := filepath.Join(filepath.Dir(lower), "merged")
+	if err := os.Mkdir(rootfs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount(lower, rootfs, "", unix.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = unix.Unmount(rootfs, unix.MNT_DETACH) })
+	callerMounts := hostMounts(t, rootfs)
+	s := testSpec(rootfs)
+	s.Linux.Namespaces = nil
+	t.Cleanup(func() { _ = linux.CleanupRootfs(rootfs) })
+	runChild(t, childConfig{Spec: s, Rootfs: rootfs, Script: "test -c /dev/null"})
+	if got := hostMounts(t, rootfs); len(got) <= len(callerMounts) {
+		t.Fatalf("no container mounts at %s: %q", rootfs, got)
+	}
+	if err := linux.CleanupRootfs(rootfs); err != nil {
+		t.Fatal(err)
+	}
+	if got := hostMounts(t, rootfs); !slices.Equal(got, callerMounts) {
+		t.Errorf("mounts at %s after CleanupRootfs = %q, want the caller's %q", rootfs, got, callerMounts)
 	}
 }

@@ -23,3 +23,6 @@ func FinalizeRootfs(s *specs.Spec) error {
 func CleanupRootfs(rootfs string) error {
 	return fmt.Errorf("clean up rootfs %s: %w", rootfs, errors.ErrUnsupported)
 }
+
+// KnownMountOptions is empty off Linux.
+func KnownMountOptions() []string { return nil }
