@@ -35,10 +35,6 @@ func prepareRootfs(s *specs.Spec, rootfs string, opts RootfsOptions) error {
 	if s == nil {
 		return fmt.Errorf("%w: no config", ErrInvalidMount)
 	}
-	rootfs = resolveRootfsBestEffort(rootfs)
-	oldMask := unix.Umask(0)
-	defer unix.Umask(oldMask)
-
 	propagation := ""
 	if s.Linux != nil {
 		propagation = s.Linux.RootfsPropagation
@@ -47,16 +43,13 @@ func prepareRootfs(s *specs.Spec, rootfs string, opts RootfsOptions) error {
 	if !ok {
 		return fmt.Errorf("%w: unknown rootfsPropagation %q", ErrInvalidMount, propagation)
 	}
-	dir, err := openRootfsDir(rootfs)
+	oldMask := unix.Umask(0)
+	defer unix.Umask(oldMask)
+	dir, rootfs, err := openRootfsDir(resolveRootfsBestEffort(rootfs))
 	if err != nil {
 		return err
 	}
 	defer dir.Close()
-	// The kernel's name for the directory, as mountinfo shows it, even
-	// when it was opened as "." or through a symlink.
-	if real, err := os.Readlink(fdPath(dir)); err == nil && filepath.IsAbs(real) {
-		rootfs = real
-	}
 	newNS := HasNamespace(s, specs.MountNamespace)
 	if newNS {
 		if err := unix.Mount("", "/", "", before, ""); err != nil {
@@ -75,15 +68,8 @@ func prepareRootfs(s *specs.Spec, rootfs string, opts RootfsOptions) error {
 	}
 	defer root.Close()
 	r := &rootfsCtx{rootPath: fdPath(root), root: root, bundleDir: opts.BundleDir, cgroupNS: HasNamespace(s, specs.CgroupNamespace)}
-	for _, m := range s.Mounts {
-		if err := r.mountSpec(m); err != nil {
-			return fmt.Errorf("mount %s: %w", m.Destination, err)
-		}
-	}
-	if needsDevSetup(s.Mounts) {
-		if err := r.setupDev(s); err != nil {
-			return err
-		}
+	if err := r.populate(s); err != nil {
+		return err
 	}
 	if opts.BeforePivot != nil {
 		if err := opts.BeforePivot(); err != nil {
@@ -109,26 +95,41 @@ func prepareRootfs(s *specs.Spec, rootfs string, opts RootfsOptions) error {
 	return nil
 }
 
+// populate makes the config's mounts in order, then /dev unless it is
+// bind-mounted from elsewhere.
+func (r *rootfsCtx) populate(s *specs.Spec) error {
+	for _, m := range s.Mounts {
+		if err := r.mountSpec(m); err != nil {
+			return fmt.Errorf("mount %s: %w", m.Destination, err)
+		}
+	}
+	if needsDevSetup(s.Mounts) {
+		return r.setupDev(s)
+	}
+	return nil
+}
+
 // openRootfsDir opens the rootfs directory (O_PATH). In a user namespace
 // whose root cannot search the rootfs's parents (a 0700 directory owned by
 // the host's root), the init can be started with its working directory at
-// the rootfs; "." is used when /proc/self/cwd names rootfs.
-func openRootfsDir(rootfs string) (*os.File, error) {
+// the rootfs; "." is used when /proc/self/cwd names rootfs. It also
+// returns the directory's canonical path.
+func openRootfsDir(rootfs string) (*os.File, string, error) {
 	dir, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err == nil || !errors.Is(err, unix.EACCES) {
-		if err != nil {
-			return nil, fmt.Errorf("open rootfs: %w", err)
+	if errors.Is(err, unix.EACCES) {
+		if cwd, cerr := os.Readlink("/proc/self/cwd"); cerr != nil || filepath.Clean(cwd) != rootfs {
+			return nil, "", fmt.Errorf("open rootfs (start the init in the rootfs directory when its parents are not searchable): %w", err)
 		}
-		return dir, nil
+		dir, err = os.OpenFile(".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	}
-	if cwd, cerr := os.Readlink("/proc/self/cwd"); cerr != nil || filepath.Clean(cwd) != rootfs {
-		return nil, fmt.Errorf("open rootfs (start the init in the rootfs directory when its parents are not searchable): %w", err)
-	}
-	dir, err = os.OpenFile(".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("open rootfs: %w", err)
+		return nil, "", fmt.Errorf("open rootfs: %w", err)
 	}
-	return dir, nil
+	// The kernel's name for the directory, as mountinfo shows it.
+	if real, err := os.Readlink(fdPath(dir)); err == nil && filepath.IsAbs(real) {
+		rootfs = real
+	}
+	return dir, rootfs, nil
 }
 
 // resolveRootfs makes rootfs absolute with symlinks resolved, the form
