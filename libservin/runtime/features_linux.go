@@ -6,17 +6,8 @@ import (
 	"github.com/moby/sys/capability"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
+	"github.com/servin/servin/libservin/runtime/linux"
 )
-
-// MountOptions lists the mount options the runtime understands.
-var MountOptions = []string{
-	"async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
-	"iversion", "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime", "noexec",
-	"noiversion", "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid",
-	"private", "rbind", "relatime", "remount", "ro", "rprivate", "rshared", "rslave",
-	"runbindable", "rw", "shared", "silent", "slave", "strictatime", "suid", "sync",
-	"unbindable",
-}
 
 // Features is the truthful `servin-run features` document: only what this
 // build implements.
@@ -33,7 +24,7 @@ func Features() *features.Features {
 		OCIVersionMin: "1.0.0",
 		OCIVersionMax: specs.Version,
 		Hooks:         []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"},
-		MountOptions:  MountOptions,
+		MountOptions:  linux.KnownMountOptions(),
 		Linux: &features.Linux{
 			Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "user", "uts", "time"},
 			Capabilities: caps,

@@ -140,7 +140,7 @@ func setupRoot(sync *os.File, cfg *InitConfig) error {
 		st := cfg.State
 		return hooks.Run(context.Background(), "createContainer", s.Hooks.CreateContainer, &st)
 	}
-	return PrepareRootfs(s, cfg.Rootfs, RootfsOptions{NoPivot: cfg.NoPivot, BeforePivot: before})
+	return PrepareRootfs(s, cfg.Rootfs, RootfsOptions{NoPivot: cfg.NoPivot, BeforePivot: before, BundleDir: cfg.Bundle})
 }
 
 // setupNamespaced applies the settings that live in the container's own
@@ -315,17 +315,4 @@ func waitStart(fifoFd int) error {
 		return fmt.Errorf("write exec fifo: %w", err)
 	}
 	return nil
-}
-
-// HasNamespace reports whether s asks for (new or joined) namespace t.
-func HasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
-	if s.Linux == nil {
-		return false
-	}
-	for _, n := range s.Linux.Namespaces {
-		if n.Type == t {
-			return true
-		}
-	}
-	return false
 }
