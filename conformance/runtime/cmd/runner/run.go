@@ -48,6 +48,9 @@ func run(c *config) int {
 		}
 	}
 	fmt.Printf("runtime %s, %d programs, timeout %s each\n", c.runtime, len(progs), c.timeout)
+	if d := untraversable(filepath.Join(c.workDir, "tmp")); d != "" {
+		fmt.Printf("warning: %s is not searchable by others: linux_uid_mappings (container uid 1000) will fail; move the checkout or chmod o+x it\n", d)
+	}
 	var total, top tap.Counts
 	var nwarn, nprogFail int
 	for _, name := range progs {
@@ -155,4 +158,17 @@ func listPrograms(dir string) ([]string, error) {
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+// untraversable returns the first ancestor of dir (dir included) that other
+// users cannot search, or "".
+func untraversable(dir string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o001 == 0 {
+			return d
+		}
+		if d == filepath.Dir(d) {
+			return ""
+		}
+	}
 }

@@ -98,3 +98,28 @@ func TestUnescapeMountinfo(t *testing.T) {
 		}
 	}
 }
+
+func TestUntraversable(t *testing.T) {
+	base := t.TempDir()
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	closed := filepath.Join(base, "closed")
+	inner := filepath.Join(closed, "inner")
+	if err := os.MkdirAll(inner, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(closed, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if got := untraversable(inner); got != closed {
+		t.Errorf("untraversable(%s) = %q, want %q", inner, got, closed)
+	}
+	if err := os.Chmod(closed, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	// Ancestors above base belong to the machine; only ours are checked.
+	if got := untraversable(inner); got == closed || got == inner || got == base {
+		t.Errorf("untraversable(%s) = %q after chmod o+x", inner, got)
+	}
+}
