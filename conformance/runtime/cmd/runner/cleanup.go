@@ -95,7 +95,7 @@ func cleanup(c *config, before hostState, tmp string) []string {
 }
 
 func runtimeCmd(c *config, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, c.runtime, args...).Output()
 	if err != nil {

@@ -55,7 +55,7 @@ func runProgram(c *config, name string) *outcome {
 	case err != nil:
 		o.problems = append(o.problems, fmt.Sprintf("run: %v", err))
 	}
-	if cmd.Process != nil {
+	if cmd.Process != nil && ctx.Err() == nil {
 		o.warnings = append(o.warnings, killGroup(cmd.Process.Pid)...)
 	}
 	o.warnings = append(o.warnings, cleanup(c, before, tmp)...)
