@@ -36,7 +36,9 @@ type options struct {
 }
 
 // WithNames names the imported image.
-func WithNames(names ...string) Option { return func(o *options) { o.names = append(o.names, names...) } }
+func WithNames(names ...string) Option {
+	return func(o *options) { o.names = append(o.names, names...) }
+}
 
 // WithChanges applies Dockerfile-style instructions to the config.
 func WithChanges(changes ...string) Option {

@@ -35,6 +35,7 @@ func DefaultPlatform() ocispec.Platform {
 type WriteOption func(*writeOptions)
 
 type writeOptions struct {
+	convert  bool
 	names    []string
 	jobs     int
 	progress func(Progress)
@@ -45,6 +46,11 @@ type writeOptions struct {
 func WithNames(names ...string) WriteOption {
 	return func(o *writeOptions) { o.names = append(o.names, names...) }
 }
+
+// WithConvertOCI rewrites a docker schema 2 manifest with OCI media types
+// (the blobs are unchanged; the manifest digest changes), for images that
+// have no registry digest to keep, such as docker-archive imports.
+func WithConvertOCI() WriteOption { return func(o *writeOptions) { o.convert = true } }
 
 // WithJobs sets how many blobs are copied at once (default 4).
 func WithJobs(n int) WriteOption { return func(o *writeOptions) { o.jobs = n } }

@@ -2,6 +2,7 @@ package layout
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 
@@ -82,6 +83,12 @@ func (w *Writer) WriteImage(ctx context.Context, img v1.Image, opts ...WriteOpti
 	if err := w.WriteBlob(ctx, cdesc, bytesReader(cfg)); err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("write image %s: config: %w", desc.Digest, err)
 	}
+	if o.convert && desc.MediaType == mediaTypeDockerManifest {
+		if raw, err = toOCI(raw); err != nil {
+			return ocispec.Descriptor{}, fmt.Errorf("write image %s: %w", desc.Digest, err)
+		}
+		desc = ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromBytes(raw), Size: int64(len(raw))}
+	}
 	if err := w.WriteBlob(ctx, desc, bytesReader(raw)); err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("write image %s: manifest: %w", desc.Digest, err)
 	}
@@ -135,4 +142,29 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	c.n += int64(n)
 	c.fn(c.n)
 	return n, err
+}
+
+// Docker layer media types and their OCI equivalents.
+var dockerToOCI = map[string]string{
+	"application/vnd.docker.container.image.v1+json":            ocispec.MediaTypeImageConfig,
+	"application/vnd.docker.image.rootfs.diff.tar.gzip":         ocispec.MediaTypeImageLayerGzip,
+	"application/vnd.docker.image.rootfs.diff.tar":              ocispec.MediaTypeImageLayer,
+	"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip": ocispec.MediaTypeImageLayerNonDistributableGzip, //nolint:staticcheck // what docker foreign layers map to
+}
+
+func toOCI(raw []byte) ([]byte, error) {
+	var m ocispec.Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("convert manifest: %w", err)
+	}
+	m.MediaType = ocispec.MediaTypeImageManifest
+	if mt, ok := dockerToOCI[m.Config.MediaType]; ok {
+		m.Config.MediaType = mt
+	}
+	for i, l := range m.Layers {
+		if mt, ok := dockerToOCI[l.MediaType]; ok {
+			m.Layers[i].MediaType = mt
+		}
+	}
+	return json.Marshal(m)
 }

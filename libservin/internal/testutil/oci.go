@@ -11,8 +11,8 @@ import (
 	"time"
 
 	digest "github.com/opencontainers/go-digest"
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/opencontainers/image-spec/schema"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // TarDir returns an uncompressed tar archive of dir (regular files,
