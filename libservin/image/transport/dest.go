@@ -18,17 +18,29 @@ func (o *options) writeOpts(names ...string) []layout.WriteOption {
 	return []layout.WriteOption{layout.WithNames(names...), layout.WithJobs(o.jobs), layout.WithProgress(o.progress)}
 }
 
+func (o *options) srcWriteOpts(src *source, names ...string) []layout.WriteOption {
+	opts := o.writeOpts(names...)
+	if src.convert {
+		opts = append(opts, layout.WithConvertOCI())
+	}
+	return opts
+}
+
 func writeDest(ctx context.Context, r Ref, src *source, o *options) (ocispec.Descriptor, error) {
 	switch r.Transport {
 	case Servin:
 		if o.store == nil {
 			return ocispec.Descriptor{}, ErrNoStore
 		}
-		n, err := name.Parse(r.Ref)
-		if err != nil {
-			return ocispec.Descriptor{}, err
+		var names []string
+		if r.Ref != "" {
+			n, err := name.Parse(r.Ref)
+			if err != nil {
+				return ocispec.Descriptor{}, err
+			}
+			names = []string{n.String()}
 		}
-		return o.store.WriteImage(ctx, src.img, o.writeOpts(n.String())...)
+		return o.store.WriteImage(ctx, src.img, o.srcWriteOpts(src, names...)...)
 	case OCI:
 		s, err := layout.Open(r.Path, layout.WithContainersDir(""))
 		if err != nil {
@@ -38,7 +50,7 @@ func writeDest(ctx context.Context, r Ref, src *source, o *options) (ocispec.Des
 		if r.Ref != "" {
 			names = []string{r.Ref}
 		}
-		return s.WriteImage(ctx, src.img, o.writeOpts(names...)...)
+		return s.WriteImage(ctx, src.img, o.srcWriteOpts(src, names...)...)
 	case OCIArchive:
 		return src.desc, writeOCIArchive(ctx, r.Path, []archiveImage{{src: src, name: r.Ref}}, o)
 	case DockerArchive:
@@ -72,7 +84,7 @@ func writeOCIArchive(ctx context.Context, path string, imgs []archiveImage, o *o
 		if im.name != "" {
 			names = []string{im.name}
 		}
-		if _, err := s.WriteImage(ctx, im.src.img, o.writeOpts(names...)...); err != nil {
+		if _, err := s.WriteImage(ctx, im.src.img, o.srcWriteOpts(im.src, names...)...); err != nil {
 			return fmt.Errorf("oci-archive %s: %w", path, err)
 		}
 	}

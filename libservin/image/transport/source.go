@@ -17,6 +17,7 @@ type source struct {
 	img     v1.Image
 	desc    ocispec.Descriptor
 	names   []string // full names of the image, when known
+	convert bool     // docker media types with no registry digest to keep: write as OCI
 	cleanup func()
 }
 
@@ -106,7 +107,7 @@ func dockerArchiveSource(r Ref) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := &source{img: img, desc: desc}
+	src := &source{img: img, desc: desc, convert: true}
 	if tag != nil {
 		src.names = []string{normalized(tag.String())}
 	}
