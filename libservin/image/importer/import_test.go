@@ -15,9 +15,9 @@ import (
 	"github.com/klauspost/compress/zstd"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/servin/servin/libservin/image/imagetest"
 	"github.com/servin/servin/libservin/image/importer"
 	"github.com/servin/servin/libservin/image/layout"
-	"github.com/servin/servin/libservin/internal/testutil"
 )
 
 func gz(t *testing.T, b []byte) []byte {
@@ -41,7 +41,7 @@ func zst(t *testing.T, b []byte) []byte {
 
 func TestImport(t *testing.T) {
 	ctx := context.Background()
-	plain := testutil.BusyboxTar(t)
+	plain := imagetest.BusyboxTar(t)
 	tests := []struct {
 		name string
 		data []byte
@@ -61,7 +61,7 @@ func TestImport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			testutil.ValidateLayout(t, s.Path())
+			imagetest.ValidateLayout(t, s.Path())
 			img, d, err := s.Image(ctx, "bb:latest")
 			if err != nil || d.Digest != desc.Digest {
 				t.Fatalf("Image: %v (%s vs %s)", err, d.Digest, desc.Digest)
@@ -97,7 +97,7 @@ func TestImport(t *testing.T) {
 
 func TestImportBadInput(t *testing.T) {
 	ctx := context.Background()
-	plain := testutil.TarFiles(t, testutil.Layer{"a": "b"})
+	plain := imagetest.TarFiles(t, imagetest.Layer{"a": "b"})
 	tests := []struct {
 		name string
 		data []byte

@@ -17,8 +17,8 @@ import (
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/servin/servin/libservin/image/imagetest"
 	"github.com/servin/servin/libservin/image/layout"
-	"github.com/servin/servin/libservin/internal/testutil"
 )
 
 func openStore(t *testing.T) *layout.Store {
@@ -65,7 +65,7 @@ func TestOpen(t *testing.T) {
 	if s.Path() != dir {
 		t.Fatalf("Path() = %q, want %q", s.Path(), dir)
 	}
-	testutil.ValidateLayout(t, dir)
+	imagetest.ValidateLayout(t, dir)
 	if _, err := layout.Open(dir, layout.ReadOnly()); err != nil {
 		t.Fatalf("reopen read-only: %v", err)
 	}
@@ -79,9 +79,9 @@ func TestOpen(t *testing.T) {
 func TestWriteAndResolve(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)
-	img := testutil.OCIImage(t, testutil.Layer{"a": "1"}, testutil.Layer{"b": "2"})
+	img := imagetest.OCIImage(t, imagetest.Layer{"a": "1"}, imagetest.Layer{"b": "2"})
 	desc := write(t, s, img, "docker.io/library/busybox:latest", "localhost:5000/app:v1")
-	testutil.ValidateLayout(t, s.Path())
+	imagetest.ValidateLayout(t, s.Path())
 	wantDigest, _ := img.Digest()
 	if desc.Digest.String() != wantDigest.String() {
 		t.Fatalf("manifest digest %s, want %s", desc.Digest, wantDigest)
@@ -126,7 +126,7 @@ func TestAmbiguousPrefix(t *testing.T) {
 	s := openStore(t)
 	// Enough images that two IDs or digests share a first hex digit.
 	for i := range 40 {
-		write(t, s, testutil.OCIImage(t, testutil.Layer{"f": fmt.Sprint(i)}), fmt.Sprintf("img%d", i))
+		write(t, s, imagetest.OCIImage(t, imagetest.Layer{"f": fmt.Sprint(i)}), fmt.Sprintf("img%d", i))
 	}
 	ambiguous := false
 	for _, c := range "0123456789abcdef" {
@@ -142,7 +142,7 @@ func TestAmbiguousPrefix(t *testing.T) {
 func TestTagAndDangling(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)
-	a := write(t, s, testutil.OCIImage(t, testutil.Layer{"a": "1"}), "app:1")
+	a := write(t, s, imagetest.OCIImage(t, imagetest.Layer{"a": "1"}), "app:1")
 	if _, err := s.Tag(ctx, "app:1", "app:2"); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestTagAndDangling(t *testing.T) {
 		t.Fatalf("names %v, want %v", got, want)
 	}
 	// Moving both names to another image leaves the first one dangling.
-	b := write(t, s, testutil.OCIImage(t, testutil.Layer{"b": "1"}), "app:1", "app:2")
+	b := write(t, s, imagetest.OCIImage(t, imagetest.Layer{"b": "1"}), "app:1", "app:2")
 	if got, want := names(t, s), []string{"", "app:1", "app:2"}; !slices.Equal(got, want) {
 		t.Fatalf("names %v, want %v", got, want)
 	}
@@ -168,21 +168,21 @@ func TestTagAndDangling(t *testing.T) {
 		t.Fatalf("tag of a missing image: %v", err)
 	}
 	_ = b
-	testutil.ValidateLayout(t, s.Path())
+	imagetest.ValidateLayout(t, s.Path())
 }
 
 func TestRemove(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)
-	shared := testutil.Layer{"shared": "x"}
-	a := write(t, s, testutil.OCIImage(t, shared, testutil.Layer{"a": "1"}), "a:1", "a:2")
-	b := write(t, s, testutil.OCIImage(t, shared), "b:1")
+	shared := imagetest.Layer{"shared": "x"}
+	a := write(t, s, imagetest.OCIImage(t, shared, imagetest.Layer{"a": "1"}), "a:1", "a:2")
+	b := write(t, s, imagetest.OCIImage(t, shared), "b:1")
 
 	res, err := s.Remove(ctx, "a:1", false)
 	if err != nil || !slices.Equal(res.Untagged, []string{"a:1"}) || len(res.Deleted) != 0 {
 		t.Fatalf("untag a:1: %+v, %v", res, err)
 	}
-	write(t, s, testutil.OCIImage(t, shared, testutil.Layer{"a": "1"}), "a:1")
+	write(t, s, imagetest.OCIImage(t, shared, imagetest.Layer{"a": "1"}), "a:1")
 	if _, err := s.Remove(ctx, a.Digest.String()[:15], false); !errors.Is(err, layout.ErrMultipleNames) {
 		t.Fatalf("remove by ID of an image with two names: %v, want ErrMultipleNames", err)
 	}
@@ -215,8 +215,8 @@ func TestRemove(t *testing.T) {
 func TestPrune(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)
-	write(t, s, testutil.OCIImage(t, testutil.Layer{"a": "1"}), "a")
-	write(t, s, testutil.OCIImage(t, testutil.Layer{"b": "1"}), "a") // first one dangles
+	write(t, s, imagetest.OCIImage(t, imagetest.Layer{"a": "1"}), "a")
+	write(t, s, imagetest.OCIImage(t, imagetest.Layer{"b": "1"}), "a") // first one dangles
 	w, err := s.NewWriter(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -279,7 +279,7 @@ func TestWriteBlobVerifies(t *testing.T) {
 func TestCorruptBlobDetected(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)
-	img := testutil.OCIImage(t, testutil.Layer{"a": strings.Repeat("x", 1000)})
+	img := imagetest.OCIImage(t, imagetest.Layer{"a": strings.Repeat("x", 1000)})
 	write(t, s, img, "a")
 	layers, _ := img.Layers()
 	ld, _ := layers[0].Digest()
@@ -320,7 +320,7 @@ func TestConcurrentWriters(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			img := testutil.OCIImage(t, testutil.Layer{"shared": "s"}, testutil.Layer{"own": fmt.Sprint(i)})
+			img := imagetest.OCIImage(t, imagetest.Layer{"shared": "s"}, imagetest.Layer{"own": fmt.Sprint(i)})
 			if _, err := s.WriteImage(ctx, img, layout.WithNames(fmt.Sprintf("img:%d", i))); err != nil {
 				t.Error(err)
 			}
@@ -342,5 +342,5 @@ func TestConcurrentWriters(t *testing.T) {
 	if err := s.Verify(ctx); err != nil {
 		t.Fatal(err)
 	}
-	testutil.ValidateLayout(t, dir)
+	imagetest.ValidateLayout(t, dir)
 }

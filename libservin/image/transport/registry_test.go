@@ -24,9 +24,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/servin/servin/libservin/image/imagetest"
 	"github.com/servin/servin/libservin/image/layout"
 	"github.com/servin/servin/libservin/image/transport"
-	"github.com/servin/servin/libservin/internal/testutil"
 )
 
 // proxy fronts a registry, records requests and can misbehave.
@@ -71,16 +71,16 @@ func (p *proxy) seen(re string) int {
 
 func bigImage(t *testing.T) v1.Image {
 	big := strings.Repeat("servin layer content that compresses poorly? ", 1)
-	files := testutil.Layer{}
+	files := imagetest.Layer{}
 	for i := range 200 {
 		files[fmt.Sprintf("f/%d", i)] = fmt.Sprintf("%d %s %x", i, big, i*7919)
 	}
-	return testutil.OCIImage(t, files, testutil.Layer{"etc/x": "y"})
+	return imagetest.OCIImage(t, files, imagetest.Layer{"etc/x": "y"})
 }
 
 func TestPushPull(t *testing.T) {
 	ctx := context.Background()
-	reg := testutil.StartRegistry(t)
+	reg := imagetest.StartRegistry(t)
 	a := newStore(t)
 	img := bigImage(t)
 	want, err := a.WriteImage(ctx, img, layout.WithNames("docker.io/library/app:v1"))
@@ -111,7 +111,7 @@ func TestPushPull(t *testing.T) {
 	if err := b.Verify(ctx); err != nil {
 		t.Fatal(err)
 	}
-	testutil.ValidateLayout(t, b.Path())
+	imagetest.ValidateLayout(t, b.Path())
 	done := 0
 	for _, e := range events {
 		if e.State == layout.StateDone {
@@ -136,10 +136,10 @@ func TestPushPull(t *testing.T) {
 
 func TestPullPlatform(t *testing.T) {
 	ctx := context.Background()
-	reg := testutil.StartRegistry(t)
+	reg := imagetest.StartRegistry(t)
 	idx := v1.ImageIndex(mutate.IndexMediaType(empty.Index, types.OCIImageIndex))
 	for _, arch := range []string{"amd64", "arm64", "riscv64"} {
-		img := testutil.OCIImage(t, testutil.Layer{"arch": arch})
+		img := imagetest.OCIImage(t, imagetest.Layer{"arch": arch})
 		cfg, _ := img.ConfigFile()
 		cfg = cfg.DeepCopy()
 		cfg.Architecture = arch
@@ -167,7 +167,7 @@ func TestPullPlatform(t *testing.T) {
 
 func TestPullResumes(t *testing.T) {
 	ctx := context.Background()
-	reg := testutil.StartRegistry(t)
+	reg := imagetest.StartRegistry(t)
 	a := newStore(t)
 	a.WriteImage(ctx, bigImage(t), layout.WithNames("docker.io/library/app:v1"))
 	if _, err := transport.Push(ctx, a, "app:v1", reg+"/app:v1"); err != nil {
@@ -216,7 +216,7 @@ func TestPullResumes(t *testing.T) {
 
 func TestPullRejectsCorruptBlob(t *testing.T) {
 	ctx := context.Background()
-	reg := testutil.StartRegistry(t)
+	reg := imagetest.StartRegistry(t)
 	a := newStore(t)
 	a.WriteImage(ctx, bigImage(t), layout.WithNames("docker.io/library/app:v1"))
 	if _, err := transport.Push(ctx, a, "app:v1", reg+"/app:v1"); err != nil {
@@ -252,7 +252,7 @@ func TestPullRejectsCorruptBlob(t *testing.T) {
 
 func TestPushMountsAcrossRepositories(t *testing.T) {
 	ctx := context.Background()
-	reg := testutil.StartRegistry(t)
+	reg := imagetest.StartRegistry(t)
 	p := newProxy(t, reg)
 	s := newStore(t)
 	s.WriteImage(ctx, bigImage(t), layout.WithNames(p.host()+"/a:v1"))
@@ -275,7 +275,7 @@ func TestPushMountsAcrossRepositories(t *testing.T) {
 
 func TestCredentialsFromDockerConfig(t *testing.T) {
 	ctx := context.Background()
-	reg := testutil.StartRegistry(t)
+	reg := imagetest.StartRegistry(t)
 	p := newProxy(t, reg)
 	want := "Basic " + base64.StdEncoding.EncodeToString([]byte("servin:s3cret"))
 	p.hook = func(w http.ResponseWriter, r *http.Request) bool {

@@ -6,9 +6,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/servin/servin/libservin/image/imagetest"
 	"github.com/servin/servin/libservin/image/layout"
 	"github.com/servin/servin/libservin/image/transport"
-	"github.com/servin/servin/libservin/internal/testutil"
 )
 
 func TestParseRef(t *testing.T) {
@@ -54,7 +54,7 @@ func newStore(t *testing.T) *layout.Store {
 func TestCopyChain(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	img := testutil.OCIImage(t, testutil.Layer{"etc/a": "1"}, testutil.Layer{"etc/b": "2"})
+	img := imagetest.OCIImage(t, imagetest.Layer{"etc/a": "1"}, imagetest.Layer{"etc/b": "2"})
 	orig, err := s.WriteImage(ctx, img, layout.WithNames("docker.io/library/app:v1"))
 	if err != nil {
 		t.Fatal(err)
@@ -90,8 +90,8 @@ func TestCopyChain(t *testing.T) {
 	if b.MediaType != "application/vnd.oci.image.manifest.v1+json" {
 		t.Fatalf("image from a docker-archive kept media type %s", b.MediaType)
 	}
-	testutil.ValidateLayout(t, s.Path())
-	testutil.ValidateLayout(t, ociDir)
+	imagetest.ValidateLayout(t, s.Path())
+	imagetest.ValidateLayout(t, ociDir)
 	if _, err := transport.Copy(ctx, "oci:"+ociDir+":nope", "servin:x", transport.WithStore(s)); !errors.Is(err, layout.ErrNotExist) {
 		t.Fatalf("copy of a missing ref: %v", err)
 	}
@@ -105,8 +105,8 @@ func TestSaveLoad(t *testing.T) {
 	for _, format := range []string{transport.OCIArchive, transport.DockerArchive} {
 		t.Run(format, func(t *testing.T) {
 			s := newStore(t)
-			a, _ := s.WriteImage(ctx, testutil.OCIImage(t, testutil.Layer{"a": "1"}), layout.WithNames("docker.io/library/a:1", "localhost:5000/a:1"))
-			s.WriteImage(ctx, testutil.OCIImage(t, testutil.Layer{"b": "1"}), layout.WithNames("docker.io/library/b:1"))
+			a, _ := s.WriteImage(ctx, imagetest.OCIImage(t, imagetest.Layer{"a": "1"}), layout.WithNames("docker.io/library/a:1", "localhost:5000/a:1"))
+			s.WriteImage(ctx, imagetest.OCIImage(t, imagetest.Layer{"b": "1"}), layout.WithNames("docker.io/library/b:1"))
 			file := filepath.Join(t.TempDir(), "out.tar")
 			if err := transport.Save(ctx, s, []string{a.Digest.String(), "b:1"}, format, file); err != nil {
 				t.Fatal(err)
@@ -126,7 +126,7 @@ func TestSaveLoad(t *testing.T) {
 					t.Fatalf("%s: %v %v; IDs %s vs %s", n, err1, err2, i1.ID, i2.ID)
 				}
 			}
-			testutil.ValidateLayout(t, s2.Path())
+			imagetest.ValidateLayout(t, s2.Path())
 		})
 	}
 }

@@ -1,4 +1,4 @@
-package testutil
+package imagetest
 
 import (
 	"archive/tar"
@@ -13,6 +13,8 @@ import (
 	digest "github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/schema"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/servin/servin/libservin/internal/testutil"
 )
 
 // TarDir returns an uncompressed tar archive of dir (regular files,
@@ -71,7 +73,7 @@ func TarDir(t testing.TB, dir string) []byte {
 // BusyboxTar returns a tar archive of a BusyboxRootfs.
 func BusyboxTar(t testing.TB) []byte {
 	t.Helper()
-	return TarDir(t, BusyboxRootfs(t, t.TempDir()))
+	return TarDir(t, testutil.BusyboxRootfs(t, t.TempDir()))
 }
 
 // ValidateLayout checks the OCI image layout at dir against image-spec's

@@ -1,9 +1,10 @@
-package testutil
+package imagetest
 
 import (
 	"archive/tar"
 	"bytes"
 	"io"
+	"runtime"
 	"sort"
 	"testing"
 	"time"
@@ -68,7 +69,7 @@ func OCIImage(t testing.TB, layers ...Layer) v1.Image {
 		t.Fatal(err)
 	}
 	cfg = cfg.DeepCopy()
-	cfg.OS, cfg.Architecture = HostPlatform()
+	cfg.OS, cfg.Architecture = runtime.GOOS, runtime.GOARCH
 	cfg.Created = v1.Time{Time: time.Unix(1700000000, 0)}
 	cfg.Config.Cmd = []string{"/bin/sh"}
 	img, err = mutate.ConfigFile(img, cfg)
