@@ -1,9 +1,13 @@
 package main
 
 import (
+	"archive/tar"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -29,6 +33,13 @@ func TestSaveLoad(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "images.tar")
 			ok(t, root, nil, "save", "busybox", "localhost:5000/bb:v1", "-o", file, "--format", format)
+			if format == "oci-archive" { // what save writes validates against image-spec
+				x := t.TempDir()
+				if out, err := exec.Command("tar", "-C", x, "-xf", file).CombinedOutput(); err != nil {
+					t.Fatalf("untar: %v %s", err, out)
+				}
+				imagetest.ValidateLayout(t, x)
+			}
 			other := t.TempDir()
 			out := ok(t, other, nil, "load", "-i", file)
 			if !strings.Contains(out, "Loaded image: busybox:latest") || !strings.Contains(out, "Loaded image: localhost:5000/bb:v1") {
@@ -50,7 +61,17 @@ func TestSaveLoad(t *testing.T) {
 	}
 	bad := filepath.Join(t.TempDir(), "bad.tar")
 	os.WriteFile(bad, []byte("not an archive at all"), 0o644)
+	before := snapshotDir(t, filepath.Join(root, "images"))
 	fails(t, root, 1, "archive", "load", "-i", bad)
+	evil := filepath.Join(t.TempDir(), "evil.tar")
+	writeTar(t, evil, map[string]string{"oci-layout": `{"imageLayoutVersion":"1.0.0"}`, "../escaped": "x"})
+	fails(t, root, 1, "unsafe path", "load", "-i", evil)
+	if _, err := os.Stat(filepath.Join(os.TempDir(), "escaped")); err == nil {
+		t.Fatal("a hostile archive wrote outside its directory")
+	}
+	if after := snapshotDir(t, filepath.Join(root, "images")); !reflect.DeepEqual(before, after) {
+		t.Fatalf("failed loads changed the store")
+	}
 	fails(t, root, 1, "image not known", "save", "nothere", "-o", bad)
 }
 
@@ -104,4 +125,26 @@ func TestPullPush(t *testing.T) {
 	ok(t, t.TempDir(), nil, "copy", "-q", "docker://"+reg+"/mirror/bb:v2", "oci:"+filepath.Join(t.TempDir(), "l")+":x")
 	fails(t, other, 1, "", "pull", reg+"/library/nothere:v1")
 	fails(t, other, 1, "image not known", "push", "nothere", reg+"/x:v1")
+}
+
+func writeTar(t *testing.T, file string, files map[string]string) {
+	t.Helper()
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tw := tar.NewWriter(f)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(files[n])), Typeflag: tar.TypeReg})
+		tw.Write([]byte(files[n]))
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
