@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !unix && !windows
 
 package store
 
@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// On systems without flock the lock is the file itself opened for
+// On systems with neither flock nor LockFileEx the lock is the file itself opened for
 // exclusive creation; shared locks are exclusive too. A holder that dies
 // leaves the file behind, so a lock older than staleAfter is broken.
 func tryLock(path string, exclusive bool) (*os.File, error) {
