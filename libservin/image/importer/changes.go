@@ -9,9 +9,6 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// ErrChange is wrapped by errors in --change instructions.
-var ErrChange = errors.New("invalid change")
-
 // ApplyChanges applies Dockerfile-style instructions (CMD, ENTRYPOINT, ENV,
 // EXPOSE, LABEL, USER, VOLUME, WORKDIR, STOPSIGNAL) to cfg.
 func ApplyChanges(cfg *ocispec.ImageConfig, changes []string) error {

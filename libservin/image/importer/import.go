@@ -7,7 +7,6 @@ import (
 	"compress/bzip2"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -20,9 +19,6 @@ import (
 
 	"github.com/servin/servin/libservin/image/layout"
 )
-
-// ErrNotTar is returned for input that is not a (compressed) tar archive.
-var ErrNotTar = errors.New("not a tar archive")
 
 // Option configures Import.
 type Option func(*options)

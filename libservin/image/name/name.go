@@ -6,7 +6,6 @@
 package name
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -22,9 +21,6 @@ const (
 	legacyDomain  = "index.docker.io"
 	maxNameLength = 255
 )
-
-// ErrInvalid is wrapped by every parse error.
-var ErrInvalid = errors.New("invalid reference")
 
 var (
 	domainRe    = regexp.MustCompile(`^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?$|^\[[a-fA-F0-9:]+\](?::[0-9]+)?$`)
