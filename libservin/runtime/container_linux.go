@@ -82,7 +82,7 @@ func (r *Runtime) Start(ctx context.Context, id string) error {
 	if h := rec.Spec.Hooks; h != nil {
 		// The OCI validation suite expects a failing poststart hook to be
 		// a warning; the lifecycle goes on.
-		if err := hooks.Run(ctx, "poststart", h.Poststart, rec.ociState(specs.StateRunning)); err != nil {
+		for _, err := range hooks.RunAll(ctx, "poststart", h.Poststart, rec.ociState(specs.StateRunning)) {
 			r.log.Warn(err.Error())
 		}
 	}
@@ -99,6 +99,7 @@ func awaitFifo(path string, rec *record) error {
 	}
 	defer unix.Close(fd)
 	buf := make([]byte, 1)
+	started := false
 	for {
 		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 		n, err := unix.Poll(pfd, 100)
@@ -106,14 +107,20 @@ func awaitFifo(path string, rec *record) error {
 			return fmt.Errorf("wait on exec fifo: %w", err)
 		}
 		if n > 0 {
-			if m, _ := unix.Read(fd, buf); m == 1 {
-				return nil
-			}
-			if pfd[0].Revents&unix.POLLHUP != 0 {
+			m, _ := unix.Read(fd, buf)
+			switch {
+			case m == 1:
+				started = true
+			case started && m == 0:
+				return nil // the init exec'd (or died trying): writer closed
+			case pfd[0].Revents&unix.POLLHUP != 0:
 				return errors.New("container process exited before start")
 			}
 		}
 		if !alive(rec.Pid, rec.StartTime) {
+			if started {
+				return nil
+			}
 			return errors.New("container process exited before start")
 		}
 	}
@@ -199,7 +206,7 @@ func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
 
 func (r *Runtime) destroy(ctx context.Context, rec *record) error {
 	if h := rec.Spec.Hooks; h != nil {
-		if err := hooks.Run(ctx, "poststop", h.Poststop, rec.ociState(specs.StateStopped)); err != nil {
+		for _, err := range hooks.RunAll(ctx, "poststop", h.Poststop, rec.ociState(specs.StateStopped)) {
 			r.log.Warn(err.Error())
 		}
 	}

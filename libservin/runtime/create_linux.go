@@ -244,6 +244,8 @@ func (p *initProc) handshake(ctx context.Context, cfg *linux.InitConfig) error {
 			return nil
 		case linux.MsgError:
 			return errors.New(m.Error)
+		case linux.MsgWarn:
+			p.rt.log.Warn(m.Error, "container", p.rec.ID)
 		case linux.MsgHooks:
 			reply := linux.Message{Type: linux.MsgHooksDone}
 			if err := p.runCreateHooks(ctx); err != nil {

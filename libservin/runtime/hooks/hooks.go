@@ -34,6 +34,26 @@ func Run(ctx context.Context, kind string, hooks []specs.Hook, state *specs.Stat
 	return nil
 }
 
+// RunAll executes every hook even when some fail, and returns the
+// failures: for poststart and poststop, where the suite and runc expect a
+// warning and the lifecycle to go on.
+func RunAll(ctx context.Context, kind string, hooks []specs.Hook, state *specs.State) []error {
+	if len(hooks) == 0 {
+		return nil
+	}
+	input, err := json.Marshal(state)
+	if err != nil {
+		return []error{fmt.Errorf("%s hooks: encode state: %w", kind, err)}
+	}
+	var errs []error
+	for i, h := range hooks {
+		if err := runOne(ctx, h, input); err != nil {
+			errs = append(errs, fmt.Errorf("%s hook #%d (%s): %w", kind, i, h.Path, err))
+		}
+	}
+	return errs
+}
+
 func runOne(ctx context.Context, h specs.Hook, input []byte) error {
 	if h.Timeout != nil && *h.Timeout <= 0 {
 		return fmt.Errorf("timeout must be positive, got %d", *h.Timeout)

@@ -21,6 +21,17 @@ var capMap = func() map[string]capability.Cap {
 // capSets is a parsed process.capabilities.
 type capSets struct {
 	bounding, effective, permitted, inheritable, ambient []capability.Cap
+	// unavailable names capabilities the runtime cannot pass on.
+	unavailable []string
+}
+
+func appendOnce(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
 }
 
 // parseCaps turns names into capabilities. An unknown name is an error
@@ -34,6 +45,14 @@ func parseCaps(c *specs.LinuxCapabilities) (*capSets, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read last capability: %w", err)
 	}
+	self, err := capability.NewPid2(0)
+	if err == nil {
+		err = self.Load()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load own capabilities: %w", err)
+	}
+	var s capSets
 	conv := func(names []string) ([]capability.Cap, error) {
 		var out []capability.Cap
 		for _, n := range names {
@@ -41,13 +60,19 @@ func parseCaps(c *specs.LinuxCapabilities) (*capSets, error) {
 			if !ok {
 				return nil, fmt.Errorf("unknown capability %q", n)
 			}
-			if v <= last {
+			switch {
+			case v > last:
+				// The kernel does not have it: nothing to grant.
+			case !self.Get(capability.BOUNDING, v):
+				// The runtime itself lacks it (e.g. CAP_SYS_RESOURCE
+				// dropped from the host's bounding set): grant the rest.
+				s.unavailable = appendOnce(s.unavailable, n)
+			default:
 				out = append(out, v)
 			}
 		}
 		return out, nil
 	}
-	var s capSets
 	var errs [5]error
 	s.bounding, errs[0] = conv(c.Bounding)
 	s.effective, errs[1] = conv(c.Effective)

@@ -29,7 +29,11 @@ func Init() {
 	}
 	sync := os.NewFile(uintptr(fd), "sync")
 	if err := initContainer(sync); err != nil {
-		_ = Send(sync, Message{Type: MsgError, Error: err.Error()})
+		// After "ready" nobody reads the socket: the process's stderr is
+		// the only place left to report to.
+		if Send(sync, Message{Type: MsgError, Error: err.Error()}) != nil {
+			fmt.Fprintf(os.Stderr, "servin-run init: %v\n", err)
+		}
 		os.Exit(1)
 	}
 	os.Exit(0) // not reached: initContainer execs
@@ -49,9 +53,18 @@ func initContainer(sync *os.File) error {
 	if err != nil {
 		return err
 	}
+	if caps != nil && len(caps.unavailable) > 0 {
+		msg := fmt.Sprintf("capabilities not granted, the runtime itself lacks them: %s", strings.Join(caps.unavailable, ", "))
+		if err := Send(sync, Message{Type: MsgWarn, Error: msg}); err != nil {
+			return err
+		}
+	}
 	for _, l := range p.Rlimits {
 		if _, err := RlimitType(l.Type); err != nil {
 			return err
+		}
+		if l.Soft > l.Hard {
+			return fmt.Errorf("rlimit %s: soft limit %d exceeds hard limit %d", l.Type, l.Soft, l.Hard)
 		}
 	}
 	if _, err := unix.Setsid(); err != nil && !cfg.Exec {
@@ -112,6 +125,11 @@ func initContainer(sync *os.File) error {
 		}
 	}
 	sync.Close()
+	// Last, right before execve: a small RLIMIT_AS or a huge RLIMIT_STACK
+	// (new threads get stacks of that size) would break the Go runtime.
+	if err := setRlimits(p.Rlimits); err != nil {
+		return err
+	}
 	if err := syscall.Exec(path, p.Args, p.Env); err != nil {
 		return fmt.Errorf("exec %s: %w", p.Args[0], err)
 	}
@@ -184,9 +202,6 @@ func setupProcess(p *specs.Process, caps *capSets) error {
 		if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*p.OOMScoreAdj)), 0); err != nil {
 			return fmt.Errorf("set oom_score_adj: %w", err)
 		}
-	}
-	if err := setRlimits(p.Rlimits); err != nil {
-		return err
 	}
 	if p.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
@@ -309,10 +324,12 @@ func waitStart(fifoFd int) error {
 	if err != nil {
 		return fmt.Errorf("open exec fifo: %w", err)
 	}
-	defer unix.Close(fd)
 	unix.Close(fifoFd)
 	if _, err := unix.Write(fd, []byte{'0'}); err != nil {
 		return fmt.Errorf("write exec fifo: %w", err)
 	}
+	// fd stays open until execve closes it (O_CLOEXEC): the end of file
+	// tells `start` that the process now runs, so poststart hooks follow
+	// the exec, not race it.
 	return nil
 }

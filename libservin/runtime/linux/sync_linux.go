@@ -17,6 +17,7 @@ const (
 	MsgHooksDone = "hooks-done" // parent → init: they succeeded
 	MsgReady     = "ready"      // init → parent: set up, now waiting for start
 	MsgError     = "error"      // either way: failure, with Error set
+	MsgWarn      = "warn"       // init → parent: a warning to log, in Error
 )
 
 // Message is one frame of the init protocol.
