@@ -15,8 +15,8 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/servin/servin/libservin/testutil"
 	"github.com/servin/servin/libservin/spec"
+	"github.com/servin/servin/libservin/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -236,8 +236,12 @@ func TestBadConfigs(t *testing.T) {
 	}{
 		{"invalid version", func(e *env) { e.spec.Version = "invalid" }, "ociVersion"},
 		{"missing rootfs", func(e *env) { e.spec.Root.Path = "nope" }, "does not exist"},
-		{"unknown capability", func(e *env) { e.spec.Process.Capabilities.Bounding = append(e.spec.Process.Capabilities.Bounding, "CAP_TEST") }, "unknown capability"},
-		{"unknown rlimit", func(e *env) { e.spec.Process.Rlimits = append(e.spec.Process.Rlimits, specs.POSIXRlimit{Type: "RLIMIT_TEST"}) }, "unknown rlimit"},
+		{"unknown capability", func(e *env) {
+			e.spec.Process.Capabilities.Bounding = append(e.spec.Process.Capabilities.Bounding, "CAP_TEST")
+		}, "unknown capability"},
+		{"unknown rlimit", func(e *env) {
+			e.spec.Process.Rlimits = append(e.spec.Process.Rlimits, specs.POSIXRlimit{Type: "RLIMIT_TEST"})
+		}, "unknown rlimit"},
 		{"missing binary", func(e *env) { e.spec.Process.Args = []string{"/no/such"} }, "no such file"},
 		{"bad namespace path", func(e *env) {
 			e.spec.Linux.Namespaces[1].Path = "/proc/self/ns/uts" // network slot, uts file

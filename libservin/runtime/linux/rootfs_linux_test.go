@@ -19,9 +19,9 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/servin/servin/libservin/testutil"
 	"github.com/servin/servin/libservin/runtime/linux"
 	"github.com/servin/servin/libservin/spec"
+	"github.com/servin/servin/libservin/testutil"
 )
 
 // childEnv makes the test binary act as a container init: it runs
