@@ -448,3 +448,54 @@ func TestSpecCommand(t *testing.T) {
 }
 
 var _ = syscall.SIGKILL
+
+func TestExec(t *testing.T) {
+	e := newEnv(t, "sleep", "100")
+	e.spec.Hostname = "inside"
+	e.writeSpec()
+	e.mustRun("run", "-d", "c1")
+	initPid := e.state("c1").Pid
+
+	out, errOut, code := e.run("exec", "c1", "sh", "-c", "hostname; readlink /proc/self/ns/pid; readlink /proc/self/ns/mnt; exit 5")
+	if code != 5 {
+		t.Fatalf("exec exit %d (%s), want 5", code, errOut)
+	}
+	wantPid, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", initPid))
+	wantMnt, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", initPid))
+	if out != "inside\n"+wantPid+"\n"+wantMnt+"\n" {
+		t.Fatalf("exec output %q, want the container's namespaces (%s %s)", out, wantPid, wantMnt)
+	}
+
+	out = e.mustRun("exec", "--user", "1000:1001", "--additional-gids", "7", "-e", "X=y", "--cwd", "/tmp", "c1", "sh", "-c", "id; pwd; echo $X")
+	if out != "uid=1000 gid=1001 groups=7\n/tmp\ny\n" {
+		t.Fatalf("exec with flags: %q", out)
+	}
+
+	proc := `{"args":["sh","-c","echo from-process-json"],"cwd":"/","user":{"uid":0,"gid":0},"env":["PATH=/bin"]}`
+	pf := filepath.Join(t.TempDir(), "process.json")
+	os.WriteFile(pf, []byte(proc), 0o644)
+	if out := e.mustRun("exec", "--process", pf, "c1"); out != "from-process-json\n" {
+		t.Fatalf("exec --process: %q", out)
+	}
+
+	pidFile := filepath.Join(t.TempDir(), "exec.pid")
+	e.mustRun("exec", "--detach", "--pid-file", pidFile, "c1", "sleep", "50")
+	data, _ := os.ReadFile(pidFile)
+	pid, err := strconv.Atoi(string(data))
+	if err != nil || unix.Kill(pid, 0) != nil {
+		t.Fatalf("detached exec pid file %q: %v", data, err)
+	}
+	ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid))
+	if ns != wantPid {
+		t.Fatalf("detached exec in pid ns %s, want %s", ns, wantPid)
+	}
+
+	if _, errOut, code := e.run("exec", "c1", "/no/such/binary"); code == 0 || !strings.Contains(errOut, "no such file") {
+		t.Fatalf("exec of a missing binary: exit %d %q", code, errOut)
+	}
+	e.mustRun("kill", "c1", "KILL")
+	e.waitStatus("c1", specs.StateStopped)
+	if _, errOut, code := e.run("exec", "c1", "true"); code == 0 || !strings.Contains(errOut, "stopped") {
+		t.Fatalf("exec in a stopped container: exit %d %q", code, errOut)
+	}
+}

@@ -91,6 +91,9 @@ type initProc struct {
 	opts CreateOptions
 	cmd  *exec.Cmd
 	sync *os.File
+	// beforeBootstrap runs with the first child's pid before it may
+	// create or join namespaces (cgroup placement).
+	beforeBootstrap func(pid int) error
 }
 
 func (p *initProc) start(ctx context.Context) error {
@@ -129,7 +132,11 @@ func (p *initProc) start(ctx context.Context) error {
 		cfg.ConsoleFd = 3 + len(extra)
 		extra = append(extra, console)
 	}
-	pid, err := p.spawn(ctx, extra, p.opts.PreserveFds)
+	boot, err := bootstrap(s)
+	if err != nil {
+		return err
+	}
+	pid, err := p.spawn(ctx, boot, extra, p.opts.PreserveFds)
 	if err != nil {
 		return err
 	}
@@ -145,12 +152,8 @@ func (p *initProc) start(ctx context.Context) error {
 
 // spawn starts the init re-exec from a sealed copy of the runtime and runs
 // the nsenter bootstrap; it returns the container process's pid.
-func (p *initProc) spawn(ctx context.Context, extra []*os.File, syncIndex int) (int, error) {
+func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*os.File, syncIndex int) (int, error) {
 	s := p.rec.Spec
-	boot, err := bootstrap(s)
-	if err != nil {
-		return 0, err
-	}
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return 0, fmt.Errorf("create sync socket: %w", err)
@@ -183,6 +186,13 @@ func (p *initProc) spawn(ctx context.Context, extra []*os.File, syncIndex int) (
 	}
 	child.Close()
 	// cgroups are joined here, by the first process, before any fork.
+	if p.beforeBootstrap != nil {
+		if err := p.beforeBootstrap(p.cmd.Process.Pid); err != nil {
+			_ = p.cmd.Process.Kill()
+			_ = p.cmd.Wait()
+			return 0, err
+		}
+	}
 	data, err := boot.Encode()
 	if err != nil {
 		return 0, err

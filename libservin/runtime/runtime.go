@@ -85,3 +85,12 @@ func (rec *record) ociState(status specs.ContainerState) *specs.State {
 		Bundle: rec.Bundle, Annotations: rec.Annotations,
 	}
 }
+
+// ExecOptions are the `exec` flags that are not part of the process.
+type ExecOptions struct {
+	PidFile               string
+	ConsoleSocket         string
+	Detach                bool
+	PreserveFds           int
+	Stdin, Stdout, Stderr *os.File
+}

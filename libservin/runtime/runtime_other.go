@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 func unsupported(op string) error {
@@ -46,3 +48,13 @@ func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bo
 
 // ParseSignal is not supported off Linux.
 func ParseSignal(s string) (syscall.Signal, error) { return 0, unsupported("signal") }
+
+// Exec is not supported off Linux.
+func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o ExecOptions) (int, error) {
+	return -1, unsupported("exec")
+}
+
+// BaseProcess is not supported off Linux.
+func (r *Runtime) BaseProcess(ctx context.Context, id string) (*specs.Process, error) {
+	return nil, unsupported("exec")
+}

@@ -1,0 +1,31 @@
+package runtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// LoadProcess reads a runtime-spec process JSON (exec --process).
+func LoadProcess(path string) (*specs.Process, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = readAllStdin()
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read process %s: %w", path, err)
+	}
+	var p specs.Process
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("parse process %s: %w", path, err)
+	}
+	return &p, nil
+}
+
+func readAllStdin() ([]byte, error) { return io.ReadAll(os.Stdin) }
