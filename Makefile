@@ -7,7 +7,7 @@ LDFLAGS   := -s -w -X github.com/servin/servin/libservin/version.Version=$(VERSI
 TOOLS     := $(notdir $(wildcard cmd/*))
 CROSS_OS  := linux darwin windows
 
-.PHONY: all build install test unit conformance conformance-runtime cross bench bench-runtime clean
+.PHONY: all build install demo test unit conformance conformance-runtime cross bench bench-runtime bench-image clean
 
 all: build
 
@@ -19,12 +19,17 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(addprefix $(BINDIR)/,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
 
+# the README's main job: run a container from a busybox bundle
+demo: build
+	BIN=$(CURDIR)/$(BINDIR)/servin-run bash scripts/demo.sh
+
 # unit + root integration tests, then the conformance suites with their ratchet floors
 test: build unit conformance
 
 unit:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) -C conformance/runtime test
 
 conformance: conformance-runtime
 
@@ -37,10 +42,13 @@ cross:
 		CGO_ENABLED=0 GOOS=$$os GOARCH=amd64 $(GO) build -o /dev/null ./cmd/... || exit 1; \
 	done
 
-bench: bench-runtime
+bench: bench-runtime bench-image
 
 bench-runtime: build
 	bash bench/runtime.sh
+
+bench-image: build
+	bash bench/image.sh
 
 clean:
 	rm -rf $(BINDIR) conformance/runtime/work
