@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -403,7 +401,7 @@ func sealedSelf() (*os.File, error) {
 			return
 		}
 		f := os.NewFile(uintptr(fd), "servin-run")
-		if _, err := io.Copy(f, src); err != nil {
+		if err := copyInKernel(fd, int(src.Fd())); err != nil {
 			f.Close()
 			sealedErr = fmt.Errorf("copy runtime binary: %w", err)
 			return
@@ -419,6 +417,23 @@ func sealedSelf() (*os.File, error) {
 	return sealedFile, sealedErr
 }
 
+// copyInKernel copies all of in to out with sendfile(2): page cache to
+// memfd without a trip through user space.
+func copyInKernel(out, in int) error {
+	for {
+		n, err := unix.Sendfile(out, in, nil, 1<<30)
+		if err != nil {
+			if errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) {
+				continue
+			}
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
 func lockDir(dir string) (func(), error) {
 	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -431,9 +446,19 @@ func lockDir(dir string) (func(), error) {
 	return func() { unix.Close(fd) }, nil
 }
 
+// ownerName maps the effective uid to a name through /etc/passwd only:
+// NSS lookups (os/user with cgo) cost milliseconds on every create.
 func ownerName() string {
-	if u, err := user.LookupId(strconv.Itoa(os.Geteuid())); err == nil {
-		return u.Username
+	uid := strconv.Itoa(os.Geteuid())
+	data, err := os.ReadFile("/etc/passwd")
+	if err != nil {
+		return uid
 	}
-	return strconv.Itoa(os.Geteuid())
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.SplitN(line, ":", 4)
+		if len(f) == 4 && f[2] == uid {
+			return f[0]
+		}
+	}
+	return uid
 }
