@@ -499,3 +499,29 @@ func TestExec(t *testing.T) {
 		t.Fatalf("exec in a stopped container: exit %d %q", code, errOut)
 	}
 }
+
+// TestBinaryNotReachable is the CVE-2019-5736 check: while the init of a
+// created container waits for start, a process in the container can see it
+// as /proc/1; its executable must be the sealed copy, not the host binary,
+// and writing through it must fail.
+func TestBinaryNotReachable(t *testing.T) {
+	e := newEnv(t, "true")
+	e.writeSpec()
+	before, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mustRun("create", "c1")
+	out, _, _ := e.run("exec", "c1", "sh", "-c", "readlink /proc/1/exe; (echo pwned > /proc/1/exe) 2>/dev/null && echo WRITE-OK; exit 0")
+	if strings.Contains(out, "WRITE-OK") {
+		t.Fatalf("container wrote through /proc/1/exe: %q", out)
+	}
+	if strings.Contains(out, binary) || strings.Contains(out, "servin-run-test") {
+		t.Fatalf("container init runs the host binary: /proc/1/exe -> %q", out)
+	}
+	after, _ := os.ReadFile(binary)
+	if !bytes.Equal(before, after) {
+		t.Fatal("host servin-run binary changed")
+	}
+	e.mustRun("delete", "--force", "c1")
+}
