@@ -1,0 +1,34 @@
+//go:build !unix
+
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+)
+
+func processAlive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	_ = p.Release()
+	return true
+}
+
+// terminate has no graceful equivalent of SIGTERM here.
+func terminate(pid int) error {
+	return fmt.Errorf("stop process %d gracefully: %w", pid, errors.ErrUnsupported)
+}
+
+func kill(pid int) error {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return err
+	}
+	return p.Kill()
+}
+
+func detachAttr(cmd *exec.Cmd) {}
