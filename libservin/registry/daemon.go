@@ -113,4 +113,3 @@ func logTail(path string, from int64) string {
 	}
 	return string(data)
 }
-

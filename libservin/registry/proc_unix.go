@@ -27,4 +27,3 @@ func kill(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }
 // detachAttr starts the server in a session of its own, so it outlives the
 // terminal that started it.
 func detachAttr(cmd *exec.Cmd) { cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} }
-
