@@ -54,10 +54,10 @@ func New(ctx context.Context, cfg *configuration.Configuration) (s *Server, err 
 			s, err = nil, fmt.Errorf("%w: %v", ErrInvalidConfig, r)
 		}
 	}()
+	ext := newExtensions(cfg)
 	app := handlers.NewApp(ctx, cfg)
-	ext, err := newExtensions(ctx, cfg)
-	if err != nil {
-		app.Shutdown()
+	if err := ext.ready(); err != nil {
+		_ = app.Shutdown()
 		return nil, err
 	}
 	var h http.Handler = ext.wrap(app)
