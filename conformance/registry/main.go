@@ -86,7 +86,7 @@ func runMode(bin, suite, work string, m mode) (counts, error) {
 		"OCI_LOG=error",
 		"OCI_API_PULL=true", "OCI_API_PUSH=true", "OCI_API_TAGS_LIST=true", "OCI_API_REFERRER=true",
 		"OCI_API_MANIFESTS_DELETE=true", "OCI_API_TAGS_DELETE=true", "OCI_API_BLOBS_DELETE=true",
-		"OCI_API_BLOBS_UPLOAD_CANCEL=true", "OCI_API_BLOBS_MOUNT_ANONYMOUS=true",
+		"OCI_API_BLOBS_UPLOAD_CANCEL=true", "OCI_API_BLOBS_MOUNT_ANONYMOUS=true", "OCI_API_MANIFESTS_TAG_PARAM=true",
 	}
 	if m.htpasswd {
 		file := filepath.Join(dir, "htpasswd")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 
@@ -142,6 +143,43 @@ func (e *extensions) deleteManifestAlias(w http.ResponseWriter, r *http.Request,
 		}
 	}
 	rec.flush(w)
+}
+
+// postMonolithic completes a single POST carrying the whole blob and its
+// digest (distribution-spec "Pushing a blob monolithically", POST then
+// content in one request), which distribution would treat as an empty
+// upload start: servin opens the upload and PUTs the body into it.
+func (e *extensions) postMonolithic(w http.ResponseWriter, r *http.Request) {
+	dgst := r.URL.Query().Get("digest")
+	if _, err := digest.Parse(dgst); err != nil {
+		serveError(w, errcode.ErrorCodeDigestInvalid.WithDetail(dgst))
+		return
+	}
+	q := r.URL.Query()
+	q.Del("digest")
+	start := r.Clone(r.Context())
+	start.URL.RawQuery = q.Encode()
+	start.Body, start.ContentLength = http.NoBody, 0
+	start.Header.Del("Content-Length")
+	rec := e.record(start)
+	if rec.status != http.StatusAccepted {
+		rec.flush(w)
+		return
+	}
+	loc, err := url.Parse(rec.header.Get("Location"))
+	if err != nil || loc.Path == "" {
+		serveError(w, errcode.ErrorCodeUnknown.WithDetail("upload location"))
+		return
+	}
+	lq := loc.Query()
+	lq.Set("digest", dgst)
+	put := r.Clone(r.Context())
+	put.Method = http.MethodPut
+	put.URL.Path, put.URL.RawPath, put.URL.RawQuery = loc.Path, "", lq.Encode()
+	if put.Header.Get("Content-Type") == "" {
+		put.Header.Set("Content-Type", "application/octet-stream")
+	}
+	e.self.ServeHTTP(w, put)
 }
 
 // recorder holds a complete small response of distribution's handler so it

@@ -45,7 +45,8 @@ type extensions struct {
 	prefix string
 	ns     distribution.Namespace
 	driver storagedriver.StorageDriver
-	app    http.Handler
+	app    http.Handler // distribution's handler
+	self   http.Handler // app with the additions
 
 	mu        sync.Mutex
 	manifests map[string]manifestInfo // content digest -> what referrers need; content never changes
@@ -113,7 +114,7 @@ func (e *extensions) parse(r *http.Request) (route, bool) {
 
 func (e *extensions) wrap(app http.Handler) http.Handler {
 	e.app = app
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	e.self = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt, ok := e.parse(r)
 		if !ok {
 			app.ServeHTTP(w, r)
@@ -124,6 +125,8 @@ func (e *extensions) wrap(app http.Handler) http.Handler {
 			e.serveReferrers(w, r, rt)
 		case rt.kind == "manifests" && r.Method == http.MethodPut:
 			e.putManifest(w, r, rt)
+		case rt.kind == "manifests" && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !isDigest(rt.ref):
+			e.getManifestByTag(w, r, rt)
 		case rt.kind == "manifests" && r.Method == http.MethodDelete && isAlias(rt.ref):
 			e.deleteManifestAlias(w, r, rt)
 		case rt.kind == "blobs" && (r.Method == http.MethodGet || r.Method == http.MethodHead) && isAlias(rt.ref):
@@ -132,10 +135,14 @@ func (e *extensions) wrap(app http.Handler) http.Handler {
 			e.finishUploadAlias(w, r, rt)
 		case rt.kind == "uploads" && r.Method == http.MethodPost && isAlias(r.URL.Query().Get("mount")):
 			e.mountAlias(w, r, rt)
+		case rt.kind == "uploads" && r.Method == http.MethodPost && rt.ref == "" &&
+			r.URL.Query().Get("digest") != "" && r.URL.Query().Get("mount") == "":
+			e.postMonolithic(w, r)
 		default:
 			app.ServeHTTP(w, r)
 		}
 	})
+	return e.self
 }
 
 // hookWriter calls before once, just before the status line is written, so

@@ -2,9 +2,11 @@ package registry
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/distribution/distribution/v3/registry/api/errcode"
@@ -34,6 +36,7 @@ func (e *extensions) putManifest(w http.ResponseWriter, r *http.Request, rt rout
 	r2 := r.Clone(r.Context())
 	r2.Body = io.NopCloser(bytes.NewReader(body))
 	r2.ContentLength = int64(len(body))
+	r2.URL.RawQuery = ""
 
 	var alias, canonical digest.Digest
 	if isAlias(rt.ref) {
@@ -58,8 +61,50 @@ func (e *extensions) putManifest(w http.ResponseWriter, r *http.Request, rt rout
 		if subject := subjectOf(body); subject != "" {
 			rec.header.Set("OCI-Subject", subject)
 		}
+		if tags := r.URL.Query()["tag"]; len(tags) > 0 && isDigest(rt.ref) {
+			if failed := e.tagManifest(r2, body, tags, alias, rec.header); failed != nil {
+				failed.flush(w)
+				return
+			}
+		}
 	}
 	rec.flush(w)
+}
+
+func isDigest(s string) bool {
+	_, err := digest.Parse(s)
+	return err == nil
+}
+
+// tagManifest applies the tag query parameters of a push by digest
+// (distribution-spec "Pushing Manifests with Tags"): each tag is pushed
+// with the same content, and the OCI-Tag header lists them. It returns
+// the response of the first tag push that failed.
+func (e *extensions) tagManifest(r *http.Request, body []byte, tags []string, alias digest.Digest, h http.Header) *recorder {
+	name := ""
+	if rt, ok := e.parse(r); ok {
+		name = rt.name
+	}
+	base := strings.TrimSuffix(r.URL.Path, "/"+path.Base(r.URL.Path))
+	var done []string
+	for _, tag := range tags {
+		tr := r.Clone(r.Context())
+		tr.URL.Path, tr.URL.RawPath, tr.URL.RawQuery = base+"/"+tag, "", ""
+		tr.Body, tr.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		if rec := e.record(tr); rec.status != http.StatusCreated {
+			return rec
+		}
+		if alias != "" {
+			if err := e.driver.PutContent(r.Context(), tagAliasFile(name, tag), []byte(alias.String())); err != nil {
+				rec := &recorder{header: http.Header{}}
+				serveError(rec, errcode.ErrorCodeUnknown.WithDetail(err.Error()))
+				return rec
+			}
+		}
+		done = append(done, tag)
+	}
+	h.Set("OCI-Tag", strings.Join(done, ", "))
+	return nil
 }
 
 // subjectOf returns the digest of the manifest's subject, if any.
@@ -73,4 +118,47 @@ func subjectOf(body []byte) string {
 		return ""
 	}
 	return m.Subject.Digest
+}
+
+// tagAliasFile records, beside distribution's tag links, the alias digest a
+// tag was pushed with, so pulls by tag answer with that digest. It holds
+// only while the tag still points at the alias's revision.
+func tagAliasFile(name, tag string) string {
+	return path.Join(reposRoot, name, "_manifests", "tags", tag, "servin-alias")
+}
+
+func tagCurrentLink(name, tag string) string {
+	return path.Join(reposRoot, name, "_manifests", "tags", tag, "current", "link")
+}
+
+// tagAlias returns the alias digest the tag was pushed with, if the tag
+// still points at it.
+func (e *extensions) tagAlias(ctx context.Context, name, tag string) (digest.Digest, bool) {
+	data, err := e.driver.GetContent(ctx, tagAliasFile(name, tag))
+	if err != nil {
+		return "", false
+	}
+	alias, err := digest.Parse(strings.TrimSpace(string(data)))
+	if err != nil {
+		return "", false
+	}
+	target, err := e.readLink(ctx, revisionLink(name, alias))
+	if err != nil {
+		return "", false
+	}
+	current, err := e.readLink(ctx, tagCurrentLink(name, tag))
+	if err != nil || current != target {
+		return "", false
+	}
+	return alias, true
+}
+
+// getManifestByTag serves a manifest by tag, with the alias digest when
+// the tag was pushed by one.
+func (e *extensions) getManifestByTag(w http.ResponseWriter, r *http.Request, rt route) {
+	if alias, ok := e.tagAlias(r.Context(), rt.name, rt.ref); ok {
+		serveWithDigest(e.app, w, r, alias.String())
+		return
+	}
+	e.app.ServeHTTP(w, r)
 }

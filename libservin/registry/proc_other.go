@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"syscall"
 )
 
 func processAlive(pid int) bool {
@@ -32,3 +33,10 @@ func kill(pid int) error {
 }
 
 func detachAttr(cmd *exec.Cmd) {}
+
+// wsaeaddrinuse is Windows' WSAEADDRINUSE.
+const wsaeaddrinuse = syscall.Errno(10048)
+
+func addrInUse(err error) bool {
+	return errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, wsaeaddrinuse)
+}

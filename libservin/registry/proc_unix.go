@@ -27,3 +27,5 @@ func kill(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }
 // detachAttr starts the server in a session of its own, so it outlives the
 // terminal that started it.
 func detachAttr(cmd *exec.Cmd) { cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} }
+
+func addrInUse(err error) bool { return errors.Is(err, syscall.EADDRINUSE) }

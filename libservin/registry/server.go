@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/distribution/distribution/v3/configuration"
@@ -85,7 +84,7 @@ func (s *Server) Listen() error {
 	}
 	ln, err := net.Listen(network, s.cfg.HTTP.Addr)
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
+		if addrInUse(err) {
 			return fmt.Errorf("listen on %s: %w (is another registry running?)", s.cfg.HTTP.Addr, ErrAddrInUse)
 		}
 		return fmt.Errorf("listen on %s: %w", s.cfg.HTTP.Addr, err)
