@@ -315,3 +315,56 @@ func TestTLS(t *testing.T) {
 		t.Errorf("Probe without the CA: %+v", st)
 	}
 }
+
+func TestMonolithicPostAndTagParams(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	const repo = "mono/post"
+	data := []byte("blob in a single POST")
+	d := digest.FromBytes(data)
+	resp := do(t, http.MethodPost, "http://"+s.host+"/v2/"+repo+"/blobs/uploads/?digest="+d.String(), data, map[string]string{"Content-Type": "application/octet-stream"})
+	expect(t, resp, http.StatusCreated)
+	if resp.Header.Get("Docker-Content-Digest") != d.String() {
+		t.Errorf("digest header %q", resp.Header.Get("Docker-Content-Digest"))
+	}
+	resp = do(t, http.MethodGet, "http://"+s.host+"/v2/"+repo+"/blobs/"+d.String(), nil, nil)
+	expect(t, resp, http.StatusOK)
+	if got, _ := io.ReadAll(resp.Body); !bytes.Equal(got, data) {
+		t.Fatalf("blob %q", got)
+	}
+	// a wrong digest in the POST is refused and stores nothing
+	expect(t, do(t, http.MethodPost, "http://"+s.host+"/v2/"+repo+"/blobs/uploads/?digest="+digest.FromString("x").String(), data, nil), http.StatusBadRequest)
+	expect(t, do(t, http.MethodHead, "http://"+s.host+"/v2/"+repo+"/blobs/"+digest.FromString("x").String(), nil, nil), http.StatusNotFound)
+
+	// a sha512 push by digest with tags: the tags answer with the sha512 digest
+	cfg := emptyConfig(t, s.host, repo)
+	body := mustJSON(t, manifest(cfg, nil, nil, "application/vnd.example.tagged"))
+	sum := sha512.Sum512(body)
+	md := digest.NewDigestFromEncoded(digest.SHA512, hex.EncodeToString(sum[:]))
+	resp = do(t, http.MethodPut, "http://"+s.host+"/v2/"+repo+"/manifests/"+md.String()+"?tag=a&tag=b", body, map[string]string{"Content-Type": ocispec.MediaTypeImageManifest})
+	expect(t, resp, http.StatusCreated)
+	if got := resp.Header.Get("OCI-Tag"); got != "a, b" {
+		t.Errorf("OCI-Tag %q", got)
+	}
+	for _, tag := range []string{"a", "b"} {
+		resp = do(t, http.MethodHead, "http://"+s.host+"/v2/"+repo+"/manifests/"+tag, nil, map[string]string{"Accept": ocispec.MediaTypeImageManifest})
+		expect(t, resp, http.StatusOK)
+		if got := resp.Header.Get("Docker-Content-Digest"); got != md.String() {
+			t.Errorf("tag %s: digest %q, want %s", tag, got, md)
+		}
+	}
+	// re-pointing a tag by an ordinary push drops the sha512 answer
+	other := mustJSON(t, manifest(cfg, nil, nil, "application/vnd.example.other"))
+	expect(t, do(t, http.MethodPut, "http://"+s.host+"/v2/"+repo+"/manifests/a", other, map[string]string{"Content-Type": ocispec.MediaTypeImageManifest}), http.StatusCreated)
+	resp = do(t, http.MethodHead, "http://"+s.host+"/v2/"+repo+"/manifests/a", nil, map[string]string{"Accept": ocispec.MediaTypeImageManifest})
+	if got := resp.Header.Get("Docker-Content-Digest"); got != digest.FromBytes(other).String() {
+		t.Errorf("re-pointed tag: digest %q, want %s", got, digest.FromBytes(other))
+	}
+	// tags on a push by tag are not parameters: nothing extra happens
+	resp = do(t, http.MethodGet, "http://"+s.host+"/v2/"+repo+"/tags/list", nil, nil)
+	expect(t, resp, http.StatusOK)
+	var tl struct{ Tags []string }
+	_ = json.NewDecoder(resp.Body).Decode(&tl)
+	if len(tl.Tags) != 2 {
+		t.Errorf("tags %v", tl.Tags)
+	}
+}
