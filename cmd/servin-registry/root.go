@@ -20,7 +20,8 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("root", "", "servin root directory (default $SERVIN_ROOT, /var/lib/servin as root on Linux, ~/.servin otherwise)")
-	root.AddCommand(newStartCmd(), newStopCmd(), newListCmd(), newLoginCmd(), newLogoutCmd(), newGCCmd())
+	root.AddCommand(newStartCmd(), newStopCmd(), newListCmd(), newLoginCmd(), newLogoutCmd(), newGCCmd(),
+		newPushCmd(), newPullCmd())
 	return root
 }
 
