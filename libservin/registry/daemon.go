@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"crypto/tls"
 	"fmt"
 	"net/http"
@@ -83,7 +84,13 @@ func Stop(ctx context.Context, dir string, timeout time.Duration) (State, error)
 		return st, err
 	}
 	if err := terminate(st.PID); err != nil {
-		return st, fmt.Errorf("stop registry server %d: %w", st.PID, err)
+		if !errors.Is(err, errors.ErrUnsupported) {
+			return st, fmt.Errorf("stop registry server %d: %w", st.PID, err)
+		}
+		// no SIGTERM on this platform: end it at once
+		if err := kill(st.PID); err != nil {
+			return st, fmt.Errorf("stop registry server %d: %w", st.PID, err)
+		}
 	}
 	deadline := time.Now().Add(timeout)
 	for processAlive(st.PID) {
