@@ -26,6 +26,16 @@ func TestRoundTrip(t *testing.T) {
 	// a second image sharing nothing, in another repository, by digest
 	img := randomImage(t, 1024, 1)
 	pushPull(t, s.host+"/other/repo@"+digestOf(t, img).String(), img)
+	// the catalog lists both (a configuration built in code would list none)
+	resp := do(t, http.MethodGet, "http://"+s.host+"/v2/_catalog", nil, nil)
+	expect(t, resp, http.StatusOK)
+	var cat struct{ Repositories []string }
+	if err := json.NewDecoder(resp.Body).Decode(&cat); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(cat.Repositories, ",") != "other/repo,test/round" {
+		t.Errorf("catalog %v", cat.Repositories)
+	}
 }
 
 func TestBusyPort(t *testing.T) {
