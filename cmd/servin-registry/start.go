@@ -57,12 +57,16 @@ func runStart(cmd *cobra.Command, o startOptions) error {
 	if st, err := registry.Running(dir); err == nil {
 		return fmt.Errorf("%w: pid %d on %s (servin-registry stop first)", registry.ErrRunning, st.PID, st.Addr)
 	}
-	if o.detach {
-		return startDetached(cmd, dir, o)
-	}
 	cfg, err := startConfig(cmd, dir, o)
 	if err != nil {
 		return err
+	}
+	if o.detach {
+		// fail here, clearly, on a busy port or a configuration the server would refuse
+		if err := registry.CheckListen(cfg); err != nil {
+			return err
+		}
+		return startDetached(cmd, dir, o)
 	}
 	ctx := cmd.Context()
 	srv, err := registry.New(ctx, cfg)

@@ -78,16 +78,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Listen binds the configured address. A busy address gives ErrAddrInUse.
 func (s *Server) Listen() error {
-	network := s.cfg.HTTP.Net
-	if network == "" {
-		network = "tcp"
-	}
-	ln, err := net.Listen(network, s.cfg.HTTP.Addr)
+	ln, err := listen(s.cfg)
 	if err != nil {
-		if addrInUse(err) {
-			return fmt.Errorf("listen on %s: %w (is another registry running?)", s.cfg.HTTP.Addr, ErrAddrInUse)
-		}
-		return fmt.Errorf("listen on %s: %w", s.cfg.HTTP.Addr, err)
+		return err
 	}
 	tlsConf, err := tlsConfig(s.cfg)
 	if err != nil {
@@ -100,6 +93,31 @@ func (s *Server) Listen() error {
 	}
 	s.ln = ln
 	return nil
+}
+
+func listen(cfg *configuration.Configuration) (net.Listener, error) {
+	network := cfg.HTTP.Net
+	if network == "" {
+		network = "tcp"
+	}
+	ln, err := net.Listen(network, cfg.HTTP.Addr)
+	if err != nil {
+		if addrInUse(err) {
+			return nil, fmt.Errorf("listen on %s: %w (is another registry running?)", cfg.HTTP.Addr, ErrAddrInUse)
+		}
+		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
+	}
+	return ln, nil
+}
+
+// CheckListen tells whether the address cfg listens on is free, by binding
+// and releasing it, so a background start can fail at once and clearly.
+func CheckListen(cfg *configuration.Configuration) error {
+	ln, err := listen(cfg)
+	if err != nil {
+		return err
+	}
+	return ln.Close()
 }
 
 // Addr returns the bound address; nil before Listen.
