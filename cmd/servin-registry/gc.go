@@ -25,6 +25,11 @@ storage (or the storage of --config). It refuses while the server runs.
 			if st, err := registry.Running(dir); err == nil {
 				return fmt.Errorf("%w (pid %d): stop it first with servin-registry stop", registry.ErrRunning, st.PID)
 			}
+			unlock, err := registry.Lock(dir)
+			if err != nil {
+				return fmt.Errorf("%w: stop it first with servin-registry stop", err)
+			}
+			defer unlock()
 			cfg, err := startConfig(cmd, dir, startOptions{config: config, addr: registry.DefaultAddr, port: -1, logLevel: "error"})
 			if err != nil {
 				return err

@@ -68,6 +68,11 @@ func runStart(cmd *cobra.Command, o startOptions) error {
 		}
 		return startDetached(cmd, dir, o)
 	}
+	unlock, err := registry.Lock(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	ctx := cmd.Context()
 	srv, err := registry.New(ctx, cfg)
 	if err != nil {

@@ -40,3 +40,8 @@ const wsaeaddrinuse = syscall.Errno(10048)
 func addrInUse(err error) bool {
 	return errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, wsaeaddrinuse)
 }
+
+// tryLock has no portable advisory lock here; the pid file still guards.
+func tryLock(f *os.File) error { return nil }
+
+func unlock(f *os.File) error { return nil }

@@ -4,6 +4,7 @@ package registry
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 	"syscall"
 )
@@ -29,3 +30,7 @@ func kill(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }
 func detachAttr(cmd *exec.Cmd) { cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} }
 
 func addrInUse(err error) bool { return errors.Is(err, syscall.EADDRINUSE) }
+
+func tryLock(f *os.File) error { return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) }
+
+func unlock(f *os.File) error { return syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }

@@ -54,3 +54,23 @@ func TestState(t *testing.T) {
 		t.Errorf("Stop with nothing running: %v", err)
 	}
 }
+
+func TestLock(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no advisory locks on windows")
+	}
+	dir := t.TempDir()
+	unlock, err := registry.Lock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := registry.Lock(dir); !errors.Is(err, registry.ErrRunning) {
+		t.Fatalf("second Lock: %v, want ErrRunning", err)
+	}
+	unlock()
+	again, err := registry.Lock(dir)
+	if err != nil {
+		t.Fatalf("Lock after release: %v", err)
+	}
+	again()
+}
