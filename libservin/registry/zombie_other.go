@@ -1,0 +1,5 @@
+//go:build !linux
+
+package registry
+
+func isZombie(pid int) bool { return false }
