@@ -7,7 +7,7 @@ LDFLAGS   := -s -w -X github.com/servin/servin/libservin/version.Version=$(VERSI
 TOOLS     := $(notdir $(wildcard cmd/*))
 CROSS_OS  := linux darwin windows
 
-.PHONY: all build install demo test unit conformance conformance-runtime cross bench bench-runtime bench-image clean
+.PHONY: all build install demo test unit conformance conformance-runtime conformance-registry cross bench bench-runtime bench-image bench-registry clean
 
 all: build
 
@@ -31,10 +31,13 @@ unit:
 	$(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) -C conformance/runtime test
 
-conformance: conformance-runtime
+conformance: conformance-runtime conformance-registry
 
 conformance-runtime: build
 	$(MAKE) -C conformance/runtime run RUNTIME=$(CURDIR)/$(BINDIR)/servin-run
+
+conformance-registry: build
+	$(MAKE) -C conformance/registry run SERVIN_REGISTRY=$(CURDIR)/$(BINDIR)/servin-registry
 
 cross:
 	@for os in $(CROSS_OS); do \
@@ -42,7 +45,7 @@ cross:
 		CGO_ENABLED=0 GOOS=$$os GOARCH=amd64 $(GO) build -o /dev/null ./cmd/... || exit 1; \
 	done
 
-bench: bench-runtime bench-image
+bench: bench-runtime bench-image bench-registry
 
 bench-runtime: build
 	bash bench/runtime.sh
@@ -50,5 +53,8 @@ bench-runtime: build
 bench-image: build
 	bash bench/image.sh
 
+bench-registry: build
+	bash bench/registry.sh
+
 clean:
-	rm -rf $(BINDIR) conformance/runtime/work
+	rm -rf $(BINDIR) conformance/runtime/work conformance/registry/work
