@@ -9,8 +9,6 @@ import (
 	"text/template"
 	"time"
 
-	digest "github.com/opencontainers/go-digest"
-
 	"github.com/servin/servin/libservin/image/name"
 )
 
@@ -71,14 +69,6 @@ func printRows[T any](w io.Writer, format string, rows []T, table func(*tabwrite
 }
 
 // shortID is the 12-hex-digit form of an image ID.
-func shortID(d digest.Digest) string {
-	e := d.Encoded()
-	if len(e) > 12 {
-		return e[:12]
-	}
-	return e
-}
-
 // splitName returns the familiar repository and tag of a ref name; names
 // that are not docker references (a bare tag written by another tool) are
 // shown as they are.
@@ -106,17 +96,6 @@ func familiar(n string) string {
 }
 
 // humanSize formats bytes like docker (decimal units, 3 significant digits).
-func humanSize(n int64) string {
-	units := []string{"B", "kB", "MB", "GB", "TB"}
-	f := float64(n)
-	i := 0
-	for f >= 1000 && i < len(units)-1 {
-		f /= 1000
-		i++
-	}
-	return fmt.Sprintf("%.4g%s", f, units[i])
-}
-
 // since formats a time like docker's "3 hours ago".
 func since(t *time.Time) string {
 	if t == nil || t.IsZero() {

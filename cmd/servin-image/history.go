@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/servin/servin/libservin/image/progress"
 	"strings"
 	"text/tabwriter"
 
@@ -43,7 +44,7 @@ func newHistoryCmd(a *app) *cobra.Command {
 					r.CreatedAt = h.Created.Format("2006-01-02T15:04:05Z07:00")
 				}
 				if !h.EmptyLayer && layer < len(info.Layers) {
-					r.Size = humanSize(info.Layers[layer].Size)
+					r.Size = progress.HumanSize(info.Layers[layer].Size)
 					layer++
 				}
 				if !noTrunc && len(r.CreatedBy) > 45 {
@@ -52,7 +53,7 @@ func newHistoryCmd(a *app) *cobra.Command {
 				rows = append([]historyRow{r}, rows...)
 			}
 			if len(rows) > 0 {
-				rows[0].ID = shortID(info.ID)
+				rows[0].ID = progress.ShortID(info.ID)
 				if noTrunc {
 					rows[0].ID = info.ID.String()
 				}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/servin/servin/libservin/image/progress"
 	"text/tabwriter"
 	"time"
 
@@ -71,11 +72,11 @@ func newLsCmd(a *app) *cobra.Command {
 func lsRows(infos []layout.Info, noTrunc bool) []lsRow {
 	var rows []lsRow
 	for _, in := range infos {
-		id := shortID(in.ID)
+		id := progress.ShortID(in.ID)
 		if noTrunc {
 			id = in.ID.String()
 		}
-		base := lsRow{ID: id, Digest: in.Digest.String(), CreatedSince: since(in.Created), Size: humanSize(in.Size), SizeBytes: in.Size}
+		base := lsRow{ID: id, Digest: in.Digest.String(), CreatedSince: since(in.Created), Size: progress.HumanSize(in.Size), SizeBytes: in.Size}
 		if in.Created != nil {
 			base.CreatedAt = in.Created.Format(time.RFC3339)
 		}

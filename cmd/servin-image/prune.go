@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/servin/servin/libservin/image/progress"
 
 	"github.com/spf13/cobra"
 )
@@ -27,7 +28,7 @@ func newPruneCmd(a *app) *cobra.Command {
 					fmt.Fprintf(out, "deleted: %s\n", d)
 				}
 			}
-			fmt.Fprintf(out, "Deleted blobs: %d\nTotal reclaimed space: %s\n", res.Blobs, humanSize(res.Bytes))
+			fmt.Fprintf(out, "Deleted blobs: %d\nTotal reclaimed space: %s\n", res.Blobs, progress.HumanSize(res.Bytes))
 			return nil
 		},
 	}

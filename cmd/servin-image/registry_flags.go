@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/servin/servin/libservin/image/layout"
+	"github.com/servin/servin/libservin/image/progress"
 	"github.com/servin/servin/libservin/image/transport"
 )
 
@@ -29,7 +30,7 @@ func (f *registryFlags) options(cmd *cobra.Command) ([]transport.Option, error) 
 	opts := []transport.Option{
 		transport.WithInsecure(f.insecure || !f.tlsVerify),
 		transport.WithJobs(f.jobs),
-		transport.WithProgress(newProgress(cmd.OutOrStdout(), f.quiet)),
+		transport.WithProgress(progress.New(cmd.OutOrStdout(), f.quiet)),
 	}
 	if f.platform != "" {
 		p, err := layout.ParsePlatform(f.platform)

@@ -1,29 +1,75 @@
 package main
 
 import (
-	"errors"
 	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+
+	"github.com/servin/servin/libservin/image/layout"
+	"github.com/servin/servin/libservin/image/progress"
+	"github.com/servin/servin/libservin/image/transport"
+	"github.com/servin/servin/libservin/store"
 
 	"github.com/servin/servin/libservin/registry"
 	"github.com/spf13/cobra"
 )
 
-// errStoreNotWired: push and pull move images between servin's image
-// store and a registry through the store's own push/pull library, which
-// is wired in separately.
-// TODO(lead): replace with the image store's push/pull once it lands.
-var errStoreNotWired = fmt.Errorf("servin's image store is not wired into servin-registry yet; use servin-image: %w", errors.ErrUnsupported)
-
 type transferOptions struct {
 	authfile, caCert string
 	tlsVerify        bool
+	quiet            bool
+}
+
+// transfer moves one image between the store under --root and a registry
+// with the same library and progress output as servin-image push/pull.
+func (o *transferOptions) transfer(cmd *cobra.Command, push bool, local, remote string) error {
+	if o.caCert != "" {
+		return fmt.Errorf("--ca-cert is not supported for push/pull yet: add the CA to the system trust store, or use --tls-verify=false")
+	}
+	s, err := layout.Open(filepath.Join(servinRoot(cmd), store.ImagesDir))
+	if err != nil {
+		return err
+	}
+	opts := []transport.Option{
+		transport.WithInsecure(!o.tlsVerify || isLoopback(remote)),
+		transport.WithKeychain(registry.Keychain(o.authfile)),
+		transport.WithProgress(progress.New(cmd.OutOrStdout(), o.quiet)),
+	}
+	if push {
+		desc, err := transport.Push(cmd.Context(), s, local, remote, opts...)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "Digest: %s\nPushed: %s\n", desc.Digest, remote)
+		return nil
+	}
+	if _, err := transport.Copy(cmd.Context(), "docker://"+remote, "servin:"+local, append(opts, transport.WithStore(s))...); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "Pulled: %s as %s\n", remote, local)
+	return nil
+}
+
+// isLoopback: a registry on this machine is reached over plain HTTP, as
+// docker treats localhost registries as insecure by default.
+func isLoopback(ref string) bool {
+	host := ref
+	if i := strings.IndexByte(host, '/'); i >= 0 {
+		host = host[:i]
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 func newPushCmd() *cobra.Command {
 	var o transferOptions
 	cmd := &cobra.Command{
 		Use:   "push IMAGE [REGISTRY]",
-		Short: "Push an image from the local store to a registry (not available yet)",
+		Short: "Push an image from the local store to a registry ",
 		Long: `Push IMAGE from servin's image store to REGISTRY (default: the local
 servin-registry when it runs, else localhost:5000), keeping its repository
 path and tag: "busybox:1.36" goes to REGISTRY/busybox:1.36.`,
@@ -33,10 +79,11 @@ path and tag: "busybox:1.36" goes to REGISTRY/busybox:1.36.`,
 			if err != nil {
 				return err
 			}
-			return fmt.Errorf("push %s to %s: %w", args[0], dest, errStoreNotWired)
+			return o.transfer(cmd, true, args[0], dest)
 		},
 	}
 	addClientFlags(cmd, &o.authfile, &o.caCert, &o.tlsVerify)
+	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "do not show progress")
 	return cmd
 }
 
@@ -44,7 +91,7 @@ func newPullCmd() *cobra.Command {
 	var o transferOptions
 	cmd := &cobra.Command{
 		Use:   "pull IMAGE [REGISTRY]",
-		Short: "Pull an image from a registry into the local store (not available yet)",
+		Short: "Pull an image from a registry into the local store ",
 		Long: `Pull REGISTRY/<path of IMAGE> (REGISTRY defaults to the local
 servin-registry when it runs, else localhost:5000) into servin's image store
 as IMAGE.`,
@@ -54,9 +101,10 @@ as IMAGE.`,
 			if err != nil {
 				return err
 			}
-			return fmt.Errorf("pull %s as %s: %w", src, args[0], errStoreNotWired)
+			return o.transfer(cmd, false, args[0], src)
 		},
 	}
 	addClientFlags(cmd, &o.authfile, &o.caCert, &o.tlsVerify)
+	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "do not show progress")
 	return cmd
 }

@@ -2,13 +2,13 @@ package main
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
-	"runtime"
 
 	"github.com/servin/servin/libservin/registry"
 	"github.com/servin/servin/libservin/version"
 	"github.com/spf13/cobra"
+
+	"github.com/servin/servin/libservin/store"
 )
 
 func newRootCmd() *cobra.Command {
@@ -27,22 +27,9 @@ func newRootCmd() *cobra.Command {
 
 // servinRoot resolves the servin root: --root, then SERVIN_ROOT, then the
 // platform default.
-// TODO: switch to libservin/store.DefaultRoot once it lands.
 func servinRoot(cmd *cobra.Command) string {
-	if r, _ := cmd.Flags().GetString("root"); r != "" {
-		return r
-	}
-	if r := os.Getenv("SERVIN_ROOT"); r != "" {
-		return r
-	}
-	if runtime.GOOS == "linux" && os.Geteuid() == 0 {
-		return "/var/lib/servin"
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return ".servin"
-	}
-	return filepath.Join(home, ".servin")
+	r, _ := cmd.Flags().GetString("root")
+	return store.Root(r)
 }
 
 // registryDir is where the local registry keeps its storage and records.

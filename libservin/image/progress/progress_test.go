@@ -1,4 +1,4 @@
-package main
+package progress
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ func TestProgressPrinter(t *testing.T) {
 		for _, e := range events {
 			p.update(e)
 		}
-		want := shortID(b) + " already exists 10B\n" + shortID(a) + " done 2kB\n"
+		want := ShortID(b) + " already exists 10B\n" + ShortID(a) + " done 2kB\n"
 		if buf.String() != want {
 			t.Fatalf("plain progress:\n%q\nwant\n%q", buf.String(), want)
 		}
@@ -41,26 +41,15 @@ func TestProgressPrinter(t *testing.T) {
 			t.Fatalf("terminal progress: %q", out)
 		}
 	})
-	if newProgress(&bytes.Buffer{}, true) != nil {
+	if New(&bytes.Buffer{}, true) != nil {
 		t.Fatal("quiet progress is not nil")
 	}
 }
 
 func TestFormatHelpers(t *testing.T) {
 	for in, want := range map[int64]string{0: "0B", 999: "999B", 1000: "1kB", 1084349: "1.084MB", 43e9: "43GB"} {
-		if got := humanSize(in); got != want {
-			t.Errorf("humanSize(%d) = %q, want %q", in, got, want)
-		}
-	}
-	for in, want := range map[string][2]string{
-		"":                                 {"<none>", "<none>"},
-		"docker.io/library/busybox:latest": {"busybox", "latest"},
-		"localhost:5000/a/b:v1":            {"localhost:5000/a/b", "v1"},
-		"v1":                               {"v1", "<none>"},
-		"Not A Name":                       {"Not A Name", "<none>"},
-	} {
-		if r, tag := splitName(in); r != want[0] || tag != want[1] {
-			t.Errorf("splitName(%q) = %q, %q; want %v", in, r, tag, want)
+		if got := HumanSize(in); got != want {
+			t.Errorf("HumanSize(%d) = %q, want %q", in, got, want)
 		}
 	}
 }

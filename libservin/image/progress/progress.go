@@ -1,4 +1,6 @@
-package main
+// Package progress renders image transfer progress: bars redrawn in place on
+// a terminal, one plain line per finished blob otherwise.
+package progress
 
 import (
 	"fmt"
@@ -23,7 +25,8 @@ type progressPrinter struct {
 	drawn int
 }
 
-func newProgress(w io.Writer, quiet bool) func(layout.Progress) {
+// New returns a progress callback writing to w, or nil when quiet.
+func New(w io.Writer, quiet bool) func(layout.Progress) {
 	if quiet {
 		return nil
 	}
@@ -50,7 +53,7 @@ func (p *progressPrinter) update(ev layout.Progress) {
 	p.state[ev.Digest] = ev
 	if !p.tty {
 		if ev.State != layout.StateCopying && (!seen || prev.State != ev.State) {
-			fmt.Fprintf(p.w, "%s %s %s\n", shortID(ev.Digest), verb(ev.State), humanSize(ev.Size))
+			fmt.Fprintf(p.w, "%s %s %s\n", ShortID(ev.Digest), verb(ev.State), HumanSize(ev.Size))
 		}
 		return
 	}
@@ -74,7 +77,7 @@ func (p *progressPrinter) redraw() {
 	}
 	for _, d := range p.order {
 		ev := p.state[d]
-		fmt.Fprintf(p.w, "\x1b[2K%s %s\n", shortID(d), bar(ev))
+		fmt.Fprintf(p.w, "\x1b[2K%s %s\n", ShortID(d), bar(ev))
 	}
 	p.drawn = len(p.order)
 }
@@ -89,5 +92,26 @@ func bar(ev layout.Progress) string {
 		frac = min(1, float64(ev.Done)/float64(ev.Size))
 	}
 	n := int(frac * width)
-	return fmt.Sprintf("[%s%s] %s/%s", strings.Repeat("=", n), strings.Repeat(" ", width-n), humanSize(ev.Done), humanSize(ev.Size))
+	return fmt.Sprintf("[%s%s] %s/%s", strings.Repeat("=", n), strings.Repeat(" ", width-n), HumanSize(ev.Done), HumanSize(ev.Size))
+}
+
+// ShortID is the 12-hex-digit form of a digest, as docker shows IDs.
+func ShortID(d digest.Digest) string {
+	e := d.Encoded()
+	if len(e) > 12 {
+		return e[:12]
+	}
+	return e
+}
+
+// HumanSize renders a byte count in decimal units, as docker does.
+func HumanSize(n int64) string {
+	units := []string{"B", "kB", "MB", "GB", "TB"}
+	f := float64(n)
+	i := 0
+	for f >= 1000 && i < len(units)-1 {
+		f /= 1000
+		i++
+	}
+	return fmt.Sprintf("%.4g%s", f, units[i])
 }
