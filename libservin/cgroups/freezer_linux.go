@@ -104,4 +104,3 @@ func (m *Manager) State() (paused bool, err error) {
 	}
 	return strings.TrimSpace(s) == "FROZEN", nil
 }
-

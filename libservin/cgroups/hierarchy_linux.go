@@ -263,4 +263,3 @@ func New(cgroupsPath, id string, opts ...Option) (*Manager, error) {
 	}
 	return &Manager{cfg: cfg, paths: paths, existing: map[string]bool{}}, nil
 }
-

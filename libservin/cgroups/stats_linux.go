@@ -366,4 +366,3 @@ func ioStatV2(str string) Blkio {
 	}
 	return b
 }
-
