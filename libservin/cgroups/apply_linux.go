@@ -194,11 +194,11 @@ func removeTree(dir string) error {
 		if err == nil || errors.Is(err, unix.ENOENT) {
 			return nil
 		}
-		if !errors.Is(err, unix.EBUSY) || i == 12 {
+		if !errors.Is(err, unix.EBUSY) || i == 8 {
 			return fmt.Errorf("remove cgroup %s: %w", dir, err)
 		}
 		time.Sleep(delay)
-		delay = min(2*delay, 100*time.Millisecond)
+		delay *= 2
 	}
 }
 
