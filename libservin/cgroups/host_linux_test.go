@@ -18,10 +18,12 @@ import (
 	"github.com/servin/servin/libservin/testutil"
 )
 
-func i64(v int64) *int64    { return &v }
-func u64(v uint64) *uint64  { return &v }
-func boolp(v bool) *bool    { return &v }
-func uniq(t *testing.T) string { return fmt.Sprintf("servin-test-%d-%d", os.Getpid(), time.Now().UnixNano()) }
+func i64(v int64) *int64   { return &v }
+func u64(v uint64) *uint64 { return &v }
+func boolp(v bool) *bool   { return &v }
+func uniq(t *testing.T) string {
+	return fmt.Sprintf("servin-test-%d-%d", os.Getpid(), time.Now().UnixNano())
+}
 
 // requireV1 skips unless the host has cgroup v1 controllers (this project's
 // machines are hybrid).
@@ -196,8 +198,10 @@ func TestHostRelativePath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	destroyOnCleanup(t, m)
 	t.Cleanup(func() {
+		if err := m.Destroy(); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
 		// Destroy leaves the parents, as runc does; remove them here.
 		for _, dir := range m.Paths() {
 			p := filepath.Dir(dir)
