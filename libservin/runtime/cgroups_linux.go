@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -51,6 +52,36 @@ func (r *Runtime) liveStatus(rec *record) specs.ContainerState {
 		return StatePaused
 	}
 	return st
+}
+
+// thawAfterKill thaws a frozen container after a SIGKILL was sent: frozen
+// tasks (cgroup v1 freezer) die only once thawed. Kill with SIGKILL and
+// delete --force call it after signalling, as runc does.
+func (r *Runtime) thawAfterKill(rec *record) {
+	if r.paused(rec) {
+		_ = cgroups.Load(rec.CgroupPaths).Thaw()
+	}
+}
+
+// signalCgroup sends sig to every process in the container's cgroup (kill
+// --all for a container without its own pid namespace) and thaws a paused
+// container after SIGKILL. It reports ErrNoCgroup when none is recorded.
+func (r *Runtime) signalCgroup(rec *record, sig syscall.Signal) error {
+	m, err := rec.cgroup()
+	if err != nil {
+		return err
+	}
+	pids, err := m.Pids()
+	if err != nil {
+		return err
+	}
+	for _, pid := range pids {
+		_ = syscall.Kill(pid, sig)
+	}
+	if sig == syscall.SIGKILL {
+		r.thawAfterKill(rec)
+	}
+	return nil
 }
 
 // Pause freezes every process of a running container (runc pause).

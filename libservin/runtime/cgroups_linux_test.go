@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -169,5 +170,25 @@ func TestMergeResources(t *testing.T) {
 		Unified: map[string]string{"a.b": "1"}})
 	if *dst.Memory.Limit != 5 || *dst.Memory.Swap != 2 || dst.CPU.Cpus != "0" || dst.CPU.Mems != "0" || dst.Unified["a.b"] != "1" {
 		t.Errorf("merged %+v %+v %v", dst.Memory, dst.CPU, dst.Unified)
+	}
+}
+
+func TestSignalPausedContainer(t *testing.T) {
+	r, rec, child := cgroupContainer(t)
+	if err := r.Pause(context.Background(), rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.signalCgroup(rec, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _, _ = child.Process.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("SIGKILL did not kill the paused process")
+	}
+	if r.paused(rec) {
+		t.Error("still frozen after signalCgroup(SIGKILL)")
 	}
 }
