@@ -48,7 +48,8 @@ func newRootCmd(g *globals) *cobra.Command {
 	f.StringVar(&criu, "criu", "criu", "path to criu (checkpoint/restore is not supported)")
 	_ = f.MarkHidden("criu")
 	cmd.AddCommand(newSpecCmd(), newCreateCmd(g), newStartCmd(g), newRunCmd(g), newStateCmd(g),
-		newKillCmd(g), newDeleteCmd(g), newListCmd(g), newFeaturesCmd(), newExecCmd(g))
+		newKillCmd(g), newDeleteCmd(g), newListCmd(g), newFeaturesCmd(), newExecCmd(g),
+		newUpdateCmd(g), newPauseCmd(g), newResumeCmd(g), newPsCmd(g), newEventsCmd(g))
 	return cmd
 }
 

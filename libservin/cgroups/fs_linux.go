@@ -1,0 +1,96 @@
+package cgroups
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// writeFile writes one cgroup control file. The error reads like runc's:
+// `failed to write "100": write /sys/fs/cgroup/...: invalid argument`.
+func writeFile(dir, file, data string) error {
+	path := filepath.Join(dir, file)
+	// O_TRUNC is ignored by cgroupfs but needed on the fake trees of tests.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("failed to write %q: %w", data, err)
+	}
+	defer f.Close()
+	// One write(2): cgroupfs parses each write separately.
+	if _, err := f.Write([]byte(data)); err != nil {
+		return fmt.Errorf("failed to write %q: %w", data, err)
+	}
+	return nil
+}
+
+func readFile(dir, file string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, file))
+	return string(data), err
+}
+
+func exists(dir, file string) bool {
+	_, err := os.Stat(filepath.Join(dir, file))
+	return err == nil
+}
+
+// parseUint reads a counter; "max" and values past int64 read as
+// math.MaxUint64-ish "unlimited" are returned as they are.
+func parseUint(s string) (uint64, error) {
+	s = strings.TrimSpace(s)
+	if s == "max" {
+		return ^uint64(0), nil
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		// Negative values (-1 in cpu.cfs_quota_us) read as 0.
+		if i, ierr := strconv.ParseInt(s, 10, 64); ierr == nil && i < 0 {
+			return 0, nil
+		}
+		return 0, err
+	}
+	return v, nil
+}
+
+func readUint(dir, file string) (uint64, error) {
+	s, err := readFile(dir, file)
+	if err != nil {
+		return 0, err
+	}
+	v, err := parseUint(s)
+	if err != nil {
+		return 0, fmt.Errorf("parse %s: %w", filepath.Join(dir, file), err)
+	}
+	return v, nil
+}
+
+// readKeyValues parses "key value" lines (memory.stat, cpu.stat, ...).
+func readKeyValues(dir, file string) (map[string]uint64, error) {
+	s, err := readFile(dir, file)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]uint64{}
+	for _, line := range strings.Split(s, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok {
+			continue
+		}
+		if n, err := parseUint(v); err == nil {
+			out[k] = n
+		}
+	}
+	return out, nil
+}
+
+// ignoreNotExist drops "no such file" errors for optional counters.
+func ignoreNotExist(err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
+}
