@@ -12,6 +12,7 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/servin/servin/libservin/cgroups"
 	"github.com/servin/servin/libservin/runtime/hooks"
 	"github.com/servin/servin/libservin/runtime/linux"
 	"golang.org/x/sys/unix"
@@ -23,6 +24,9 @@ func (r *Runtime) status(rec *record) specs.ContainerState {
 	}
 	if _, err := os.Lstat(filepath.Join(r.dir(rec.ID), fifoName)); err == nil {
 		return specs.StateCreated
+	}
+	if r.paused(rec) {
+		return StatePaused
 	}
 	return specs.StateRunning
 }
@@ -137,17 +141,27 @@ func (r *Runtime) Kill(ctx context.Context, id string, sig syscall.Signal, all b
 		return fmt.Errorf("container not running: %w", ErrState)
 	}
 	if all {
-		return killAll(rec, sig)
+		return r.killAll(rec, sig)
 	}
 	if err := unix.Kill(rec.Pid, sig); err != nil {
 		return fmt.Errorf("kill container %s: %w", id, err)
 	}
+	if sig == unix.SIGKILL {
+		r.thawAfterKill(rec)
+	}
 	return nil
 }
 
-// killAll signals every process of the container: the members of its pid
-// namespace when it has its own, else only its process.
-func killAll(rec *record, sig syscall.Signal) error {
+// killAll signals every process of the container: the members of its
+// cgroup, else of its pid namespace when it has its own, else only its
+// process.
+func (r *Runtime) killAll(rec *record, sig syscall.Signal) error {
+	if len(rec.CgroupPaths) > 0 {
+		_ = unix.Kill(rec.Pid, sig)
+		if err := r.signalCgroup(rec, sig); err == nil {
+			return nil
+		}
+	}
 	pids := []int{rec.Pid}
 	if !linux.HasNamespace(rec.Spec, specs.PIDNamespace) {
 		return unix.Kill(rec.Pid, sig)
@@ -196,7 +210,7 @@ func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
 		if !force {
 			return fmt.Errorf("cannot delete container %s that is not stopped: %s: %w", id, st, ErrState)
 		}
-		_ = killAll(rec, unix.SIGKILL)
+		_ = r.killAll(rec, unix.SIGKILL)
 		if !waitGone(rec.Pid, rec.StartTime, 10*time.Second) {
 			return fmt.Errorf("container %s: process %d did not die after SIGKILL", id, rec.Pid)
 		}
@@ -213,6 +227,11 @@ func (r *Runtime) destroy(ctx context.Context, rec *record) error {
 	if rec.NoMountNS {
 		if err := linux.CleanupRootfs(rec.Rootfs); err != nil {
 			return fmt.Errorf("clean up mounts of %s: %w", rec.ID, err)
+		}
+	}
+	if len(rec.CgroupPaths) > 0 {
+		if err := cgroups.Load(rec.CgroupPaths).Destroy(); err != nil {
+			return fmt.Errorf("remove cgroup of %s: %w", rec.ID, err)
 		}
 	}
 	if err := os.RemoveAll(r.dir(rec.ID)); err != nil {

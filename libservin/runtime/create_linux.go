@@ -15,6 +15,7 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/servin/servin/libservin/cgroups"
 	"github.com/servin/servin/libservin/runtime/hooks"
 	"github.com/servin/servin/libservin/runtime/linux"
 	"github.com/servin/servin/libservin/runtime/nsenter"
@@ -65,6 +66,7 @@ func (r *Runtime) Create(ctx context.Context, id string, o CreateOptions) (err e
 		rec.Bundle = bundle
 	}
 	p := &initProc{rt: r, rec: rec, opts: o}
+	p.beforeBootstrap = p.applyCgroup
 	defer func() {
 		if err != nil {
 			p.abort()
@@ -92,6 +94,29 @@ type initProc struct {
 	// beforeBootstrap runs with the first child's pid before it may
 	// create or join namespaces (cgroup placement).
 	beforeBootstrap func(pid int) error
+	cg              *cgroups.Manager
+}
+
+// applyCgroup creates the container's cgroup, moves the first child in
+// (every later fork inherits it, and a new cgroup namespace is rooted
+// there) and applies linux.resources, so limits hold when create returns.
+func (p *initProc) applyCgroup(pid int) error {
+	var path string
+	var res *specs.LinuxResources
+	if l := p.rec.Spec.Linux; l != nil {
+		path, res = l.CgroupsPath, l.Resources
+	}
+	m, err := cgroups.New(path, p.rec.ID)
+	if err != nil {
+		return err
+	}
+	p.cg = m
+	err = m.Apply(pid)
+	p.rec.CgroupPaths = m.Paths()
+	if err != nil {
+		return err
+	}
+	return m.Set(cgroups.WithDefaultDevices(res))
 }
 
 func (p *initProc) start(ctx context.Context) error {
@@ -294,6 +319,9 @@ func (p *initProc) abort() {
 	}
 	if p.rec.NoMountNS {
 		_ = linux.CleanupRootfs(p.rec.Rootfs)
+	}
+	if p.cg != nil {
+		_ = p.cg.Destroy()
 	}
 }
 

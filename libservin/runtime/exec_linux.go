@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/servin/servin/libservin/cgroups"
 	"github.com/servin/servin/libservin/runtime/linux"
 	"github.com/servin/servin/libservin/runtime/nsenter"
 	"github.com/servin/servin/libservin/spec"
@@ -146,14 +147,11 @@ func joinAll(rec *record) (nsenter.Bootstrap, error) {
 
 // joinCgroup moves pid into the container's cgroups, if it has any.
 func (r *Runtime) joinCgroup(rec *record, pid int) error {
-	for ctrl, dir := range rec.CgroupPaths {
-		p := filepath.Join(dir, "cgroup.procs")
-		if err := os.WriteFile(p, []byte(strconv.Itoa(pid)), 0); err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				continue
-			}
-			return fmt.Errorf("join %s cgroup %s: %w", ctrl, dir, err)
-		}
+	if len(rec.CgroupPaths) == 0 {
+		return nil
+	}
+	if err := cgroups.Load(rec.CgroupPaths).Apply(pid); err != nil {
+		return fmt.Errorf("join cgroup of %s: %w", rec.ID, err)
 	}
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 // Features is the truthful `servin-run features` document: only what this
 // build implements.
 func Features() *features.Features {
-	f := false
+	f, t := false, true
 	var caps []string
 	last, _ := capability.LastCap()
 	for _, c := range capability.ListKnown() {
@@ -28,7 +28,7 @@ func Features() *features.Features {
 		Linux: &features.Linux{
 			Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "user", "uts", "time"},
 			Capabilities: caps,
-			Cgroup:       &features.Cgroup{V1: &f, V2: &f, Systemd: &f, SystemdUser: &f, Rdma: &f},
+			Cgroup:       &features.Cgroup{V1: &t, V2: &t, Systemd: &f, SystemdUser: &f, Rdma: &f},
 			Seccomp:      &features.Seccomp{Enabled: &f},
 			Apparmor:     &features.Apparmor{Enabled: &f},
 			Selinux:      &features.Selinux{Enabled: &f},
