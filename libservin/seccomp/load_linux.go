@@ -34,8 +34,7 @@ func Prepare(c *specs.LinuxSeccomp, state *specs.ContainerProcessState) (*Filter
 	if err != nil {
 		return nil, err
 	}
-	flags, _ := filterFlags(c) // checked by Compile
-	f := &Filter{prog: prog, flags: flags}
+	f := &Filter{prog: prog, flags: installFlags(c)}
 	if !usesNotify(c) {
 		return f, nil
 	}
@@ -44,11 +43,6 @@ func Prepare(c *specs.LinuxSeccomp, state *specs.ContainerProcessState) (*Filter
 	}
 	if state == nil {
 		return nil, fmt.Errorf("%w: SCMP_ACT_NOTIFY needs the container process state", ErrInvalid)
-	}
-	f.flags |= flagNewListener
-	if f.flags&flagTsync != 0 {
-		// TSYNC and NEW_LISTENER together need TSYNC_ESRCH (Linux 5.7).
-		f.flags |= flagTsyncESRCH
 	}
 	st := *state
 	st.Fds = []string{specs.SeccompFdName}
@@ -123,15 +117,24 @@ func Install(c *specs.LinuxSeccomp) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	flags, _ := filterFlags(c)
-	if usesNotify(c) {
-		flags |= flagNewListener
-		if flags&flagTsync != 0 {
-			flags |= flagTsyncESRCH
-		}
-	}
 	runtime.LockOSThread()
-	return install(prog, flags)
+	return install(prog, installFlags(c))
+}
+
+// installFlags are the seccomp(2) flags for a valid config.
+func installFlags(c *specs.LinuxSeccomp) uint {
+	flags, _ := filterFlags(c) // checked by Compile
+	if !usesNotify(c) {
+		// WAIT_KILLABLE_RECV only means something with a listener, and
+		// the kernel rejects it without one.
+		return flags &^ flagWaitKillableRecv
+	}
+	flags |= flagNewListener
+	if flags&flagTsync != 0 {
+		// TSYNC and NEW_LISTENER together need TSYNC_ESRCH (Linux 5.7).
+		flags |= flagTsyncESRCH
+	}
+	return flags
 }
 
 // SendListener connects to the agent at listenerPath and sends it the
@@ -215,6 +218,9 @@ func SupportedFlags() []string {
 	var out []string
 	for _, name := range KnownFlags() {
 		b := flagBits[specs.LinuxSeccompFlag(name)]
+		if b == flagWaitKillableRecv {
+			b |= flagNewListener // the kernel wants it with a listener
+		}
 		_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(b), 0)
 		if errno == unix.EFAULT {
 			out = append(out, name)
@@ -222,4 +228,3 @@ func SupportedFlags() []string {
 	}
 	return out
 }
-
