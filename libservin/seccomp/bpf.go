@@ -146,7 +146,7 @@ func (a *assembler) assemble() ([]insn, error) {
 // the instruction after i.
 func (a *assembler) offset(pos []int, i int, l label) (int, error) {
 	if l == next {
-		return popcount(0), nil
+		return 0, nil
 	}
 	t := a.labels[l]
 	if t <= i {

@@ -1,6 +1,8 @@
 package seccomp
 
 import (
+	"fmt"
+
 	profiles "github.com/moby/profiles/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -29,4 +31,17 @@ func DefaultProfile() *specs.LinuxSeccomp {
 func DefaultProfileFor(caps []string) (*specs.LinuxSeccomp, error) {
 	rs := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{Bounding: caps}}}
 	return profiles.GetDefaultProfile(rs)
+}
+
+// ParseProfile reads a profile in Docker's JSON format (runtime-spec
+// fields plus archMap and includes/excludes by capability, architecture
+// and kernel version), as `--security-opt seccomp=FILE` takes it, and
+// resolves it for a container whose bounding set is caps.
+func ParseProfile(data []byte, caps []string) (*specs.LinuxSeccomp, error) {
+	rs := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{Bounding: caps}}}
+	p, err := profiles.LoadProfile(string(data), rs)
+	if err != nil {
+		return nil, fmt.Errorf("parse seccomp profile: %w", err)
+	}
+	return p, nil
 }

@@ -106,3 +106,28 @@ func BenchmarkFilterDefaultProfile(b *testing.B) {
 	}
 	b.ReportMetric(float64(steps)/float64(n), "insns/syscall")
 }
+
+func TestParseProfile(t *testing.T) {
+	const doc = `{
+	"defaultAction": "SCMP_ACT_ERRNO",
+	"archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86"]},
+	            {"architecture": "SCMP_ARCH_AARCH64", "subArchitectures": ["SCMP_ARCH_ARM"]}],
+	"syscalls": [
+		{"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"},
+		{"names": ["mount"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_ADMIN"]}}
+	]}`
+	p, err := seccomp.ParseProfile([]byte(doc), []string{"CAP_CHOWN"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Syscalls) != 1 || len(p.Architectures) != 2 {
+		t.Errorf("profile: %+v", p)
+	}
+	p, err = seccomp.ParseProfile([]byte(doc), []string{"CAP_SYS_ADMIN"})
+	if err != nil || len(p.Syscalls) != 2 {
+		t.Errorf("with CAP_SYS_ADMIN: %+v %v", p, err)
+	}
+	if _, err := seccomp.ParseProfile([]byte("{"), nil); err == nil {
+		t.Error("bad JSON parsed")
+	}
+}

@@ -18,3 +18,8 @@ func DefaultProfile() *specs.LinuxSeccomp { return nil }
 func DefaultProfileFor(caps []string) (*specs.LinuxSeccomp, error) {
 	return nil, fmt.Errorf("seccomp default profile: %w", errors.ErrUnsupported)
 }
+
+// ParseProfile fails: profiles are resolved against the Linux host.
+func ParseProfile(data []byte, caps []string) (*specs.LinuxSeccomp, error) {
+	return nil, fmt.Errorf("parse seccomp profile: %w", errors.ErrUnsupported)
+}

@@ -29,6 +29,37 @@
 //     ALLOW or LOG), as runc does, so that libc falls back from syscalls
 //     newer than the profile (clone3 and later).
 //
+// The per-architecture block is a binary search over the syscall numbers
+// that have rules (leaves of up to 8 compares), about 17 instructions per
+// syscall on the default profile; conditional jumps farther than 255
+// instructions go through BPF_JA trampolines; more than BPF_MAXINSNS (4096)
+// instructions is an error.
+//
+// # Using it in a container init
+//
+// The filter belongs to the thread that installs it and is inherited by
+// execve(2); Load locks the goroutine to its thread for good. Installing
+// needs no_new_privs or CAP_SYS_ADMIN in the thread's user namespace:
+//
+//   - process.noNewPrivileges true: set PR_SET_NO_NEW_PRIVS, drop
+//     capabilities and change user as usual, then call (*Filter).Load as
+//     late as possible, right before execve, so that the init's own
+//     syscalls are not filtered.
+//   - process.noNewPrivileges false: call (*Filter).Load while the init
+//     still has CAP_SYS_ADMIN in its effective set, i.e. before setuid and
+//     before capabilities are applied; every later syscall of the init
+//     (setgroups, setresuid, capset, chdir, open of the exec fifo, write,
+//     execve, ...) then goes through the filter, as in runc.
+//
+// With SCMP_ACT_NOTIFY, listenerPath is a host path: call Prepare before
+// pivot_root (it connects to the agent then) and (*Filter).Load later; it
+// sends the listener fd and the ContainerProcessState with one sendmsg.
+// NOTIFY may not be the default action nor apply to write, sendmsg or
+// socketcall, which deliver the fd. When the init cannot connect (a user
+// namespace whose root may not write the socket), use Install in the init,
+// pass the returned fd to the runtime over the sync socket (SCM_RIGHTS)
+// and call SendListener there, as runc does.
+//
 // The syscall tables in zsysnum.go are generated from golang.org/x/sys/unix
 // by mksysnum.go (go generate).
 package seccomp

@@ -7,15 +7,17 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// chunk bounds a run of syscall compares that share one return
-// instruction, so that every compare reaches it with an 8-bit jump.
-const chunk = 250
+// leafSize is how many syscall numbers a leaf of the dispatch tree
+// compares one after the other.
+const leafSize = 8
 
 // generate lays out the program:
 //
 //	ld arch; jeq AUDIT_1 → block 1; ...; ret KILL (bad arch)
-//	block: ld nr; jeq nr → ret ACTION (per action, unconditional rules);
-//	       jeq nr → rules of nr (conditional); [nr > max → ret ENOSYS];
+//	block: ld nr; binary search over the syscall numbers that have rules
+//	       (jge), ending in leaves of up to leafSize jeq's that go to the
+//	       leaf's "ret ACTION" (unconditional rules) or to the syscall's
+//	       rules (conditional); not found: [nr > max → ret ENOSYS];
 //	       ret DEFAULT; rules of nr: conds → ret ACTION; ...; ret DEFAULT
 func generate(arches []*archRules, def uint32) ([]insn, error) {
 	type group struct {
@@ -56,6 +58,8 @@ func generate(arches []*archRules, def uint32) ([]insn, error) {
 		// x86_64 and x32 share the audit arch; the syscall number tells.
 		a.ld(offNr)
 		lx32, lmain := a.newLabel(), a.newLabel()
+		// nr -1 (syscall(-1), a tracer skipping the call) is no x32 call.
+		a.jmp(bpfJeq, 0xffffffff, lmain, next)
 		a.jmp(bpfJge, x32SyscallBit, lx32, lmain)
 		a.bind(lx32)
 		if g.x32 != nil {
@@ -77,40 +81,22 @@ const auditX86_64 = 0xc000003e
 
 func emitArch(a *assembler, ar *archRules, def uint32) {
 	a.ld(offNr)
-	uncond := map[uint32][]uint32{} // action → syscall numbers
-	var conds []uint32
-	for nr, rs := range ar.rules {
+	nrs := slices.Sorted(maps.Keys(ar.rules))
+	// uncond[nr] is the action of the first unconditional rule, which
+	// beats every conditional one (libseccomp); the others get bodies.
+	uncond := map[uint32]uint32{}
+	bodies := map[uint32]label{}
+	for _, nr := range nrs {
+		rs := ar.rules[nr]
 		if i := slices.IndexFunc(rs, func(r rule) bool { return len(r.conds) == 0 }); i >= 0 {
-			uncond[rs[i].action] = append(uncond[rs[i].action], nr)
+			uncond[nr] = rs[i].action
 		} else {
-			conds = append(conds, nr)
+			bodies[nr] = a.newLabel()
 		}
 	}
-	for _, act := range slices.Sorted(maps.Keys(uncond)) {
-		nrs := uncond[act]
-		slices.Sort(nrs)
-		for len(nrs) > 0 {
-			n := min(len(nrs), chunk)
-			lret, lnext := a.newLabel(), a.newLabel()
-			for i, nr := range nrs[:n] {
-				jf := next
-				if i == n-1 {
-					jf = lnext
-				}
-				a.jmp(bpfJeq, nr, lret, jf)
-			}
-			a.bind(lret)
-			a.ret(act)
-			a.bind(lnext)
-			nrs = nrs[n:]
-		}
-	}
-	slices.Sort(conds)
-	bodies := make([]label, len(conds))
-	for i, nr := range conds {
-		bodies[i] = a.newLabel()
-		a.jmp(bpfJeq, nr, bodies[i], next)
-	}
+	miss := a.newLabel()
+	emitTree(a, nrs, uncond, bodies, miss)
+	a.bind(miss)
 	if def != retAllow && def != retLog {
 		// runc: syscalls newer than the table get ENOSYS, so that libc
 		// falls back to the older syscall instead of failing with EPERM.
@@ -120,8 +106,12 @@ func emitArch(a *assembler, ar *archRules, def uint32) {
 		a.bind(ldef)
 	}
 	a.ret(def)
-	for i, nr := range conds {
-		a.bind(bodies[i])
+	for _, nr := range nrs {
+		l, ok := bodies[nr]
+		if !ok {
+			continue
+		}
+		a.bind(l)
 		for _, r := range ar.rules[nr] {
 			fail := a.newLabel()
 			for _, c := range r.conds {
@@ -131,6 +121,39 @@ func emitArch(a *assembler, ar *archRules, def uint32) {
 			a.bind(fail)
 		}
 		a.ret(def)
+	}
+}
+
+// emitTree emits the binary search over the sorted syscall numbers nrs
+// (the accumulator holds seccomp_data.nr); numbers not in nrs go to miss.
+func emitTree(a *assembler, nrs []uint32, uncond map[uint32]uint32, bodies map[uint32]label, miss label) {
+	if len(nrs) > leafSize {
+		mid := len(nrs) / 2
+		right := a.newLabel()
+		a.jmp(bpfJge, nrs[mid], right, next)
+		emitTree(a, nrs[:mid], uncond, bodies, miss)
+		a.bind(right)
+		emitTree(a, nrs[mid:], uncond, bodies, miss)
+		return
+	}
+	rets := map[uint32]label{} // this leaf's "ret ACTION" instructions
+	var order []uint32
+	for _, nr := range nrs {
+		if l, ok := bodies[nr]; ok {
+			a.jmp(bpfJeq, nr, l, next)
+			continue
+		}
+		act := uncond[nr]
+		if _, ok := rets[act]; !ok {
+			rets[act] = a.newLabel()
+			order = append(order, act)
+		}
+		a.jmp(bpfJeq, nr, rets[act], next)
+	}
+	a.ja(miss)
+	for _, act := range order {
+		a.bind(rets[act])
+		a.ret(act)
 	}
 }
 
