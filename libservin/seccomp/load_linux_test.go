@@ -195,7 +195,8 @@ func runChild(t *testing.T, scenario string, env ...string) (map[string]string, 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), append([]string{envChild + "=" + scenario, envDir + "=" + t.TempDir()}, env...)...)
+	// GORACE: a -race child would sleep a second at exit.
+	cmd.Env = append(os.Environ(), append([]string{envChild + "=" + scenario, envDir + "=" + t.TempDir(), "GORACE=atexit_sleep_ms=0"}, env...)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("child %s: %v\n%s", scenario, err, out)
