@@ -90,6 +90,9 @@ func checkNotify(c *specs.LinuxSeccomp) error {
 	if c.DefaultAction == specs.ActNotify {
 		return fmt.Errorf("%w: SCMP_ACT_NOTIFY cannot be the default action", ErrInvalid)
 	}
+	if usesNotify(c) && c.ListenerPath == "" {
+		return fmt.Errorf("%w: SCMP_ACT_NOTIFY is used but listenerPath is empty", ErrInvalid)
+	}
 	for _, s := range c.Syscalls {
 		if s.Action != specs.ActNotify {
 			continue

@@ -434,6 +434,7 @@ func TestCompileErrors(t *testing.T) {
 			Args: []specs.LinuxSeccompArg{{Index: 0, Op: "SCMP_CMP_NOPE"}}}}}},
 		{"notify default", specs.LinuxSeccomp{DefaultAction: specs.ActNotify, ListenerPath: "/x"}},
 		{"notify write", specs.LinuxSeccomp{DefaultAction: allow, ListenerPath: "/x", Syscalls: []specs.LinuxSyscall{{Names: []string{"write"}, Action: specs.ActNotify}}}},
+		{"notify without listenerPath", specs.LinuxSeccomp{DefaultAction: allow, Syscalls: []specs.LinuxSyscall{{Names: []string{"getppid"}, Action: specs.ActNotify}}}},
 		{"metadata without path", specs.LinuxSeccomp{DefaultAction: allow, ListenerMetadata: "m"}},
 	}
 	for _, tc := range tests {

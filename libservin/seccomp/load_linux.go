@@ -38,9 +38,6 @@ func Prepare(c *specs.LinuxSeccomp, state *specs.ContainerProcessState) (*Filter
 	if !usesNotify(c) {
 		return f, nil
 	}
-	if c.ListenerPath == "" {
-		return nil, fmt.Errorf("%w: SCMP_ACT_NOTIFY is used but listenerPath is empty", ErrInvalid)
-	}
 	if state == nil {
 		return nil, fmt.Errorf("%w: SCMP_ACT_NOTIFY needs the container process state", ErrInvalid)
 	}
