@@ -525,3 +525,40 @@ func TestBinaryNotReachable(t *testing.T) {
 	}
 	e.mustRun("delete", "--force", "c1")
 }
+
+func TestSeccomp(t *testing.T) {
+	eperm := uint(1)
+	tests := []struct {
+		name string
+		nnp  bool
+	}{{"with no_new_privs", true}, {"without no_new_privs", false}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, "sh", "-c", "touch /tmp/a /tmp/b; chmod 700 /tmp/a && echo made-a; chmod 755 /tmp/b && echo made-b; cat /proc/self/status | grep '^Seccomp:'")
+			e.spec.Process.NoNewPrivileges = tc.nnp
+			e.spec.Linux.Seccomp = &specs.LinuxSeccomp{
+				DefaultAction: specs.ActAllow,
+				Architectures: []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32},
+				Syscalls: []specs.LinuxSyscall{{
+					Names: []string{"chmod"}, Action: specs.ActErrno, ErrnoRet: &eperm,
+					// mode is arg 1 of chmod and arg 2 of fchmodat: deny 0700 either way.
+					Args: []specs.LinuxSeccompArg{{Index: 1, Value: 0o700, Op: specs.OpEqualTo}},
+				}, {
+					Names: []string{"fchmodat", "fchmodat2"}, Action: specs.ActErrno, ErrnoRet: &eperm,
+					Args: []specs.LinuxSeccompArg{{Index: 2, Value: 0o700, Op: specs.OpEqualTo}},
+				}},
+			}
+			e.writeSpec()
+			out, errOut, _ := e.run("run", "c1")
+			if strings.Contains(out, "made-a") || !strings.Contains(out, "made-b") || !strings.Contains(out, "Seccomp:\t2") {
+				t.Fatalf("filter not in effect: stdout %q stderr %q", out, errOut)
+			}
+		})
+	}
+	e := newEnv(t, "true")
+	e.spec.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_BOGUS"}
+	e.writeSpec()
+	if _, errOut, code := e.run("run", "c1"); code == 0 || !strings.Contains(errOut, "BOGUS") {
+		t.Fatalf("bogus action accepted: %d %q", code, errOut)
+	}
+}

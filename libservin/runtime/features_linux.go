@@ -7,6 +7,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 	"github.com/servin/servin/libservin/runtime/linux"
+	"github.com/servin/servin/libservin/seccomp"
 )
 
 // Features is the truthful `servin-run features` document: only what this
@@ -29,7 +30,7 @@ func Features() *features.Features {
 			Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "user", "uts", "time"},
 			Capabilities: caps,
 			Cgroup:       &features.Cgroup{V1: &t, V2: &t, Systemd: &f, SystemdUser: &f, Rdma: &f},
-			Seccomp:      &features.Seccomp{Enabled: &f},
+			Seccomp:      seccomp.Features(),
 			Apparmor:     &features.Apparmor{Enabled: &f},
 			Selinux:      &features.Selinux{Enabled: &f},
 			IntelRdt:     &features.IntelRdt{Enabled: &f},

@@ -14,6 +14,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/servin/servin/libservin/runtime/hooks"
 	"github.com/servin/servin/libservin/runtime/nsenter"
+	"github.com/servin/servin/libservin/seccomp"
 	"golang.org/x/sys/unix"
 )
 
@@ -78,6 +79,19 @@ func initContainer(sync *os.File) error {
 			return fmt.Errorf("join session keyring: %w", err)
 		}
 	}
+	// Compile (and, for notify, connect to the agent) while the host's
+	// paths are still reachable; install late, below.
+	var filter *seccomp.Filter
+	if s.Linux != nil && s.Linux.Seccomp != nil {
+		st := cfg.State
+		st.Status = specs.StateCreating
+		if filter, err = seccomp.Prepare(s.Linux.Seccomp, &specs.ContainerProcessState{
+			Version: specs.Version, Pid: cfg.State.Pid, State: st,
+		}); err != nil {
+			return err
+		}
+		defer filter.Close()
+	}
 	if !cfg.Exec {
 		if err := setupRoot(sync, cfg); err != nil {
 			return err
@@ -100,7 +114,13 @@ func initContainer(sync *os.File) error {
 			return err
 		}
 	}
-	if err := setupProcess(p, caps); err != nil {
+	// Without no_new_privs the filter needs CAP_SYS_ADMIN, which the user
+	// change and capset below take away: install it before them.
+	var early *seccomp.Filter
+	if !p.NoNewPrivileges {
+		early = filter
+	}
+	if err := setupProcess(p, caps, early); err != nil {
 		return err
 	}
 	path, err := lookPath(p.Args[0], p.Env)
@@ -129,6 +149,13 @@ func initContainer(sync *os.File) error {
 	// (new threads get stacks of that size) would break the Go runtime.
 	if err := setRlimits(p.Rlimits); err != nil {
 		return err
+	}
+	// With no_new_privs, as late as possible: the runtime's own syscalls
+	// above are not the container's business.
+	if filter != nil && p.NoNewPrivileges {
+		if err := filter.Load(); err != nil {
+			return fmt.Errorf("load seccomp filter: %w", err)
+		}
 	}
 	if err := syscall.Exec(path, p.Args, p.Env); err != nil {
 		return fmt.Errorf("exec %s: %w", p.Args[0], err)
@@ -197,7 +224,7 @@ func setupNamespaced(s *specs.Spec) error {
 
 // setupProcess applies the process's own settings: oom score, rlimits,
 // no_new_privs, user, capabilities, umask and working directory.
-func setupProcess(p *specs.Process, caps *capSets) error {
+func setupProcess(p *specs.Process, caps *capSets, filter *seccomp.Filter) error {
 	if p.OOMScoreAdj != nil {
 		if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*p.OOMScoreAdj)), 0); err != nil {
 			return fmt.Errorf("set oom_score_adj: %w", err)
@@ -210,6 +237,11 @@ func setupProcess(p *specs.Process, caps *capSets) error {
 	}
 	if err := caps.applyBounding(); err != nil {
 		return err
+	}
+	if filter != nil {
+		if err := filter.Load(); err != nil {
+			return fmt.Errorf("load seccomp filter: %w", err)
+		}
 	}
 	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("set keepcaps: %w", err)
