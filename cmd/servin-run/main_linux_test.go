@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -562,3 +563,27 @@ func TestSeccomp(t *testing.T) {
 		t.Fatalf("bogus action accepted: %d %q", code, errOut)
 	}
 }
+
+func TestSchedulingAndPersonality(t *testing.T) {
+	e := newEnv(t, "sh", "-c", "grep -E '^(policy|prio)' /proc/self/sched | head -2; uname -m")
+	e.spec.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedBatch}
+	e.spec.Process.IOPriority = &specs.LinuxIOPriority{Class: specs.IOPRIO_CLASS_BE, Priority: 6}
+	e.spec.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux32}
+	e.spec.Process.ApparmorProfile = "servin-test-profile"
+	e.writeSpec()
+	out, errOut, code := e.run("run", "c1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "policy") || !regexpMatch(`policy\s+:\s+3`, out) {
+		t.Errorf("scheduler policy not SCHED_BATCH: %q", out)
+	}
+	if !strings.Contains(out, "i686") && !strings.Contains(out, "i386") {
+		t.Errorf("personality LINUX32 not applied, uname -m: %q", out)
+	}
+	if _, err := os.Stat("/sys/module/apparmor/parameters/enabled"); err != nil && !strings.Contains(errOut, "apparmor profile") {
+		t.Errorf("no warning for an apparmor profile on a host without AppArmor: %q", errOut)
+	}
+}
+
+func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(s) }

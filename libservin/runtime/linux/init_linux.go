@@ -114,6 +114,18 @@ func initContainer(sync *os.File) error {
 			return err
 		}
 	}
+	// Scheduling and I/O class may need CAP_SYS_NICE: before caps drop.
+	if err := setIOPriority(p.IOPriority); err != nil {
+		return err
+	}
+	if err := setScheduler(p.Scheduler); err != nil {
+		return err
+	}
+	if s.Linux != nil {
+		if err := setPersonality(s.Linux.Personality); err != nil {
+			return err
+		}
+	}
 	// Without no_new_privs the filter needs CAP_SYS_ADMIN, which the user
 	// change and capset below take away: install it before them.
 	var early *seccomp.Filter
@@ -122,6 +134,15 @@ func initContainer(sync *os.File) error {
 	}
 	if err := setupProcess(p, caps, early); err != nil {
 		return err
+	}
+	warnings, err := applyLSM(p)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		if err := Send(sync, Message{Type: MsgWarn, Error: w}); err != nil {
+			return err
+		}
 	}
 	path, err := lookPath(p.Args[0], p.Env)
 	if err != nil {
