@@ -1,0 +1,89 @@
+package unpack
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"github.com/opencontainers/go-digest"
+)
+
+var (
+	gzipMagic = []byte{0x1f, 0x8b}
+	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+)
+
+// ApplyLayer extracts one layer (tar, tar+gzip or tar+zstd, detected by its
+// magic bytes) into dir, which must exist. Whiteouts delete from dir, or
+// with WithOverlayWhiteouts are written as overlayfs whiteouts. The stream
+// is read once: its digest and the diffID are computed while extracting,
+// checked against WithDigest and WithDiffID when given (ErrDigestMismatch),
+// and the diffID is returned.
+//
+// On error dir holds a partial extraction: callers that need atomicity
+// extract into a temporary directory and rename it (Unpack and the
+// snapshot store do).
+func ApplyLayer(ctx context.Context, dir string, r io.Reader, opts ...ApplyOption) (digest.Digest, error) {
+	cfg := newApplyConfig(opts)
+	blobDigester := digester(cfg.digest)
+	br := bufio.NewReaderSize(io.TeeReader(r, blobDigester.Hash()), 256<<10)
+	plain, closeFn, err := decompress(br)
+	if err != nil {
+		return "", fmt.Errorf("apply layer to %s: %w", dir, err)
+	}
+	defer closeFn()
+	diffDigester := digester(cfg.diffID)
+	ur := io.TeeReader(plain, diffDigester.Hash())
+	if err := extract(ctx, dir, tar.NewReader(ur), cfg); err != nil {
+		return "", fmt.Errorf("apply layer to %s: %w", dir, err)
+	}
+	// The tar end-of-archive blocks, padding and the compressed trailer
+	// (gzip CRC) are part of the digests: read them too.
+	if _, err := io.Copy(io.Discard, ur); err != nil {
+		return "", fmt.Errorf("apply layer to %s: read layer end: %w", dir, err)
+	}
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return "", fmt.Errorf("apply layer to %s: read layer end: %w", dir, err)
+	}
+	diffID := diffDigester.Digest()
+	if got := blobDigester.Digest(); cfg.digest != "" && got != cfg.digest {
+		return "", fmt.Errorf("apply layer to %s: %w: blob is %s, want %s", dir, ErrDigestMismatch, got, cfg.digest)
+	}
+	if cfg.diffID != "" && diffID != cfg.diffID {
+		return "", fmt.Errorf("apply layer to %s: %w: diffID is %s, want %s", dir, ErrDigestMismatch, diffID, cfg.diffID)
+	}
+	return diffID, nil
+}
+
+// digester returns a digester of want's algorithm (sha256 by default).
+func digester(want digest.Digest) digest.Digester {
+	if want != "" && want.Algorithm().Available() {
+		return want.Algorithm().Digester()
+	}
+	return digest.Canonical.Digester()
+}
+
+// decompress wraps br by the compression its first bytes announce.
+func decompress(br *bufio.Reader) (io.Reader, func(), error) {
+	magic, _ := br.Peek(4)
+	switch {
+	case bytes.HasPrefix(magic, gzipMagic):
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open gzip stream: %w", err)
+		}
+		return zr, func() { _ = zr.Close() }, nil
+	case bytes.HasPrefix(magic, zstdMagic):
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return nil, nil, fmt.Errorf("open zstd stream: %w", err)
+		}
+		return zr, zr.Close, nil
+	}
+	return br, func() {}, nil
+}
