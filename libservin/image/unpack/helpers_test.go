@@ -89,14 +89,20 @@ func tree(t testing.TB, root string) []string {
 		if err != nil {
 			return err
 		}
-		line := rel + " " + info.Mode().Type().String()
-		switch {
-		case info.Mode()&fs.ModeSymlink != 0:
+		var line string
+		switch m := info.Mode(); {
+		case m&fs.ModeSymlink != 0:
 			target, _ := os.Readlink(p)
-			line += " -> " + target
-		case info.Mode().IsRegular():
+			line = rel + " link -> " + target
+		case m.IsRegular():
 			data, _ := os.ReadFile(p)
-			line += " = " + string(data)
+			line = rel + " file = " + string(data)
+		case m.IsDir():
+			line = rel + " dir"
+		case m&fs.ModeCharDevice != 0:
+			line = rel + " chardev"
+		default:
+			line = rel + " " + m.Type().String()
 		}
 		out = append(out, line)
 		return nil

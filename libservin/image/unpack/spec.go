@@ -134,4 +134,3 @@ func sortedKeys(m map[string]struct{}) []string {
 	sort.Strings(keys)
 	return keys
 }
-

@@ -34,9 +34,11 @@ func (x *extractor) whiteout(parent, base string) error {
 		}
 		return nil
 	}
-	pfd, err := x.dirFD(parent, false)
+	// The parent is made when missing, as the overlay form needs it, so
+	// that both forms give the same tree.
+	pfd, err := x.dirFD(parent, true)
 	if err != nil {
-		return nil // the parent is not there (or not a directory): nothing to hide
+		return nil // the parent cannot be a directory: nothing to hide
 	}
 	return x.removeAt(pfd, name)
 }
@@ -55,7 +57,7 @@ func (x *extractor) opaque(dir string) error {
 		}
 		return nil
 	}
-	fd, err := x.dirFD(dir, false)
+	fd, err := x.dirFD(dir, true)
 	if err != nil {
 		return nil
 	}
