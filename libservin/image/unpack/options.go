@@ -3,6 +3,8 @@ package unpack
 import (
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -106,9 +108,16 @@ func mapID(m []specs.LinuxIDMapping, id int) (int, error) {
 // ParseIDMapping parses "containerID:hostID:size" as umoci's and
 // servin-image's --uid-map/--gid-map flags take it.
 func ParseIDMapping(s string) (specs.LinuxIDMapping, error) {
-	var c, h, n uint32
-	if k, err := fmt.Sscanf(s, "%d:%d:%d", &c, &h, &n); err != nil || k != 3 || n == 0 {
+	f := strings.Split(s, ":")
+	var v [3]uint64
+	bad := len(f) != 3
+	for i := 0; !bad && i < 3; i++ {
+		var err error
+		v[i], err = strconv.ParseUint(f[i], 10, 32)
+		bad = err != nil
+	}
+	if bad || v[2] == 0 {
 		return specs.LinuxIDMapping{}, fmt.Errorf("parse id mapping %q: want containerID:hostID:size", s)
 	}
-	return specs.LinuxIDMapping{ContainerID: c, HostID: h, Size: n}, nil
+	return specs.LinuxIDMapping{ContainerID: uint32(v[0]), HostID: uint32(v[1]), Size: uint32(v[2])}, nil
 }

@@ -45,7 +45,7 @@ func resolveUser(rootfs, spec string) (*execUser, error) {
 	var pw *passwdEntry
 	if !uidNumeric || !hasGroup {
 		entries, err := readPasswd(rootfs)
-		if err != nil && !(uidNumeric && os.IsNotExist(err)) {
+		if err != nil && !os.IsNotExist(err) {
 			return nil, err
 		}
 		for i := range entries {
