@@ -5,8 +5,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -45,10 +47,10 @@ func ApplyLayer(ctx context.Context, dir string, r io.Reader, opts ...ApplyOptio
 	// The tar end-of-archive blocks, padding and the compressed trailer
 	// (gzip CRC) are part of the digests: read them too.
 	if _, err := io.Copy(io.Discard, ur); err != nil {
-		return "", fmt.Errorf("apply layer to %s: read layer end: %w", dir, err)
+		return "", fmt.Errorf("apply layer to %s: read layer end: %w", dir, readError(err))
 	}
 	if _, err := io.Copy(io.Discard, br); err != nil {
-		return "", fmt.Errorf("apply layer to %s: read layer end: %w", dir, err)
+		return "", fmt.Errorf("apply layer to %s: read layer end: %w", dir, readError(err))
 	}
 	diffID := diffDigester.Digest()
 	if got := blobDigester.Digest(); cfg.digest != "" && got != cfg.digest {
@@ -86,4 +88,14 @@ func decompress(br *bufio.Reader) (io.Reader, func(), error) {
 		return zr, zr.Close, nil
 	}
 	return br, func() {}, nil
+}
+
+// readError marks the errors of a stream that ended early or does not
+// decompress as ErrTruncated.
+func readError(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) ||
+		errors.Is(err, zstd.ErrMagicMismatch) || strings.Contains(err.Error(), "corrupt input") {
+		return fmt.Errorf("%w: %w", ErrTruncated, err)
+	}
+	return err
 }

@@ -62,7 +62,7 @@ func extract(ctx context.Context, dir string, tr *tar.Reader, cfg *applyConfig) 
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("read tar: %w", err)
+			return fmt.Errorf("read tar: %w", readError(err))
 		}
 		err = x.entry(hdr, tr)
 		x.closeStale()
@@ -247,7 +247,7 @@ func (x *extractor) copy(fd int, r io.Reader) error {
 			return nil
 		}
 		if rerr != nil {
-			return fmt.Errorf("read tar: %w", rerr)
+			return fmt.Errorf("read tar: %w", readError(rerr))
 		}
 	}
 }

@@ -15,6 +15,9 @@ var (
 	// ErrUnmappedID is returned when a file owner has no host ID in the
 	// configured uid/gid mappings.
 	ErrUnmappedID = errors.New("id not mapped")
+	// ErrTruncated is returned when a layer stream ends early or its
+	// compression is corrupt.
+	ErrTruncated = errors.New("truncated or corrupt layer")
 	// ErrBadEntry is returned for a tar entry that cannot be extracted
 	// (unknown type, hardlink to a missing file, ...).
 	ErrBadEntry = errors.New("bad layer entry")
