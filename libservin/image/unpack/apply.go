@@ -33,23 +33,17 @@ var (
 func ApplyLayer(ctx context.Context, dir string, r io.Reader, opts ...ApplyOption) (digest.Digest, error) {
 	cfg := newApplyConfig(opts)
 	blobDigester := digester(cfg.digest)
-	br := bufio.NewReaderSize(io.TeeReader(r, blobDigester.Hash()), 256<<10)
-	plain, closeFn, err := decompress(br)
-	if err != nil {
-		return "", fmt.Errorf("apply layer to %s: %w", dir, err)
-	}
-	defer closeFn()
 	diffDigester := digester(cfg.diffID)
-	ur := io.TeeReader(plain, diffDigester.Hash())
-	if err := extract(ctx, dir, tar.NewReader(ur), cfg); err != nil {
+	// Everything up to the tar stream (reading, both digests,
+	// decompression) runs in the read-ahead goroutine.
+	ahead := newAheadReader(&layerStream{r: r, blob: blobDigester, diff: diffDigester})
+	defer ahead.Close()
+	if err := extract(ctx, dir, tar.NewReader(ahead), cfg); err != nil {
 		return "", fmt.Errorf("apply layer to %s: %w", dir, err)
 	}
 	// The tar end-of-archive blocks, padding and the compressed trailer
 	// (gzip CRC) are part of the digests: read them too.
-	if _, err := io.Copy(io.Discard, ur); err != nil {
-		return "", fmt.Errorf("apply layer to %s: read layer end: %w", dir, readError(err))
-	}
-	if _, err := io.Copy(io.Discard, br); err != nil {
+	if _, err := io.Copy(io.Discard, ahead); err != nil {
 		return "", fmt.Errorf("apply layer to %s: read layer end: %w", dir, readError(err))
 	}
 	diffID := diffDigester.Digest()
@@ -98,4 +92,35 @@ func readError(err error) error {
 		return fmt.Errorf("%w: %w", ErrTruncated, err)
 	}
 	return err
+}
+
+// layerStream is the uncompressed tar of a layer blob r, hashing the blob
+// and the tar as they are read. Its first Read detects the compression.
+type layerStream struct {
+	r          io.Reader
+	blob, diff digest.Digester
+	br         *bufio.Reader
+	plain      io.Reader
+	closeFn    func()
+}
+
+func (s *layerStream) Read(p []byte) (int, error) {
+	if s.plain == nil {
+		s.br = bufio.NewReaderSize(io.TeeReader(s.r, s.blob.Hash()), 256<<10)
+		plain, closeFn, err := decompress(s.br)
+		if err != nil {
+			return 0, err
+		}
+		s.plain, s.closeFn = plain, closeFn
+	}
+	n, err := s.plain.Read(p)
+	s.diff.Hash().Write(p[:n])
+	if err == io.EOF {
+		s.closeFn()
+		// Whatever follows the compressed stream is part of the blob.
+		if _, derr := io.Copy(io.Discard, s.br); derr != nil {
+			return n, derr
+		}
+	}
+	return n, err
 }

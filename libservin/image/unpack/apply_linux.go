@@ -281,7 +281,8 @@ func (x *extractor) dir(pfd int, p, base string, hdr *tar.Header) error {
 		return err
 	}
 	fix := !x.isRoot && uint32(hdr.Mode)&0o700 != 0o700
-	if needChmod(hdr.Mode) && !fix {
+	// Always: a new directory inherits the setgid bit of its parent.
+	if !fix {
 		if err := chmodDir(pfd, base, uint32(hdr.Mode)&0o7777); err != nil {
 			return err
 		}
@@ -356,7 +357,8 @@ func (x *extractor) meta(pfd int, base string, hdr *tar.Header) error {
 
 // chown sets the owner, translated by the ID mappings, when running as
 // root; an unprivileged extraction keeps the caller as owner, as umoci's
-// rootless mode does.
+// rootless mode does. It is set even for root:root, as a new inode takes
+// the group of a setgid parent directory.
 func (x *extractor) chown(set func(uid, gid int) error, hdr *tar.Header) error {
 	if !x.isRoot {
 		return nil
@@ -368,9 +370,6 @@ func (x *extractor) chown(set func(uid, gid int) error, hdr *tar.Header) error {
 	gid, err := mapID(x.cfg.gidMap, hdr.Gid)
 	if err != nil {
 		return fmt.Errorf("group: %w", err)
-	}
-	if uid == os.Geteuid() && gid == os.Getegid() && uid == 0 {
-		return nil // files are created as root:root already
 	}
 	if err := set(uid, gid); err != nil {
 		return fmt.Errorf("chown %d:%d: %w", uid, gid, err)
