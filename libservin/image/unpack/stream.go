@@ -16,7 +16,7 @@ type aheadReader struct {
 	done  chan struct{}
 	chunk []byte // the buffer being consumed, returned to free when done
 	cur   []byte // its unread part
-	err   error // final error of src (io.EOF at the end), valid after done
+	err   error  // final error of src (io.EOF at the end), valid after done
 }
 
 const (
