@@ -83,11 +83,12 @@ func whiteoutImage(t testing.TB) v1.Image {
 			e{"o/", ""}, e{"o/1", "1"}, e{"o/sub/", ""}, e{"o/sub/2", "2"}, e{"s -> a", ""}),
 		layer(t, e{"a/.wh.b", ""}, e{".wh.d", ""}, e{"o/.wh..wh..opq", ""}, e{"o/new", "n"},
 			e{"n", "same layer"}, e{".wh.n", ""}, e{".wh.s", ""}),
-		layer(t, e{"d", "file now"}, e{"a/.wh.c", ""}, e{"a/c/", ""}, e{"a/c/inner", "i"}))
+		layer(t, e{"d", "file now"}, e{"a/.wh.c", ""}, e{"a/c/", ""}, e{"a/c/inner", "i"},
+			e{"new/.wh..wh..opq", ""}, e{"new/x", "x"}, e{"o/sub/", ""}, e{"o/.wh.new", ""}))
 }
 
 var flatTree = []string{"a dir", "a/c dir", "a/c/inner file = i", "d file = file now", "f file = f",
-	"n file = same layer", "o dir", "o/new file = n"}
+	"n file = same layer", "new dir", "new/x file = x", "o dir", "o/sub dir"}
 
 func tree(t testing.TB, root string) []string {
 	t.Helper()
@@ -152,6 +153,15 @@ func TestPrepareAndMount(t *testing.T) {
 			mountT(t, lowers, filepath.Join(base, "upper"), filepath.Join(base, "work"), merged, false)
 			if got := tree(t, merged); strings.Join(got, "\n") != strings.Join(flatTree, "\n") {
 				t.Errorf("merged:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(flatTree, "\n"))
+			}
+			// The flat extraction of the same image gives the same tree.
+			flat := filepath.Join(base, "flat")
+			os.Mkdir(flat, 0o755)
+			if err := unpack.ApplyImage(context.Background(), whiteoutImage(t), flat); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := tree(t, flat), tree(t, merged); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("flat:\n%s\nmerged:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
 			if err := os.WriteFile(filepath.Join(merged, "f"), []byte("changed"), 0o644); err != nil {
 				t.Fatal(err)

@@ -35,6 +35,9 @@ func Unpack(ctx context.Context, img v1.Image, bundle string, opts ...Option) er
 	if err := os.MkdirAll(bundle, 0o700); err != nil {
 		return fmt.Errorf("unpack into %s: %w", bundle, err)
 	}
+	if err := chownBundle(bundle, c); err != nil {
+		return fmt.Errorf("unpack into %s: %w", bundle, err)
+	}
 	cfgFile, err := img.ConfigFile()
 	if err != nil {
 		return fmt.Errorf("unpack into %s: read image config: %w", bundle, err)
@@ -133,4 +136,21 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+// chownBundle gives the bundle directory to the container's root when the
+// bundle is for a user namespace, so that root can reach its rootfs.
+func chownBundle(bundle string, c *config) error {
+	if os.Geteuid() != 0 || (len(c.uidMap) == 0 && len(c.gidMap) == 0) {
+		return nil
+	}
+	uid, err := mapID(c.uidMap, 0)
+	if err != nil {
+		return fmt.Errorf("container root: %w", err)
+	}
+	gid, err := mapID(c.gidMap, 0)
+	if err != nil {
+		return fmt.Errorf("container root group: %w", err)
+	}
+	return os.Lchown(bundle, uid, gid)
 }
