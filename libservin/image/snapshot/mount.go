@@ -12,6 +12,7 @@ type overlayPlan struct {
 	upper     string
 	work      string
 	readonly  bool
+	userxattr bool // unprivileged: opaque markers are user.overlay.* xattrs
 	bindLower bool // a single read-only lower: a read-only bind mount instead
 }
 
@@ -48,5 +49,8 @@ func (p *overlayPlan) data(lowers []string) string {
 	// index=off lets one lower be shared by many mounts with different
 	// uppers, as containerd's and Docker's overlay drivers do.
 	b.WriteString(",index=off")
+	if p.userxattr {
+		b.WriteString(",userxattr")
+	}
 	return b.String()
 }

@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/servin/servin/libservin/internal/userns"
 )
 
 // Mount mounts an overlay of lowers (bottom-first, as Prepare returns them)
@@ -20,6 +22,7 @@ func Mount(lowers []string, upper, work, target string, readonly bool) error {
 	if err != nil {
 		return fmt.Errorf("mount %s: %w", target, err)
 	}
+	p.userxattr = !userns.Privileged()
 	if p.bindLower {
 		return bindReadonly(p.lowers[0], target)
 	}
@@ -69,6 +72,11 @@ func mountNewAPI(p *overlayPlan, target string) error {
 		}
 	}
 	_ = unix.FsconfigSetString(fsfd, "index", "off")
+	if p.userxattr {
+		if err := unix.FsconfigSetFlag(fsfd, "userxattr"); err != nil {
+			return fmt.Errorf("userxattr: %w", err)
+		}
+	}
 	if err := unix.FsconfigCreate(fsfd); err != nil {
 		return fmt.Errorf("create overlay: %w", err)
 	}

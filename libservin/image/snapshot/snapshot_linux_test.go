@@ -331,6 +331,9 @@ func (r slowReader) Read(p []byte) (int, error) {
 // TestMain lets the test binary act as a second process preparing an
 // image (SNAPSHOT_TEST_PREPARE=store-dir).
 func TestMain(m *testing.M) {
+	if dir := os.Getenv("SNAPSHOT_TEST_ROOTLESS"); dir != "" {
+		os.Exit(rootlessChild(dir))
+	}
 	if dir := os.Getenv("SNAPSHOT_TEST_PREPARE"); dir != "" {
 		s, err := snapshot.Open(dir)
 		if err == nil {
@@ -429,5 +432,76 @@ func TestPrepareAfterKill(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(ents) != 0 {
 		t.Errorf("temporary directories left after recovery: %v", ents)
+	}
+}
+
+// rootlessChild prepares and mounts whiteoutImage in a user namespace and
+// prints the merged tree.
+func rootlessChild(dir string) int {
+	t := &testing.T{}
+	s, err := snapshot.Open(filepath.Join(dir, "s"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	lowers, err := s.Prepare(context.Background(), whiteoutImage(t))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	for _, d := range []string{"upper", "work", "m"} {
+		os.Mkdir(filepath.Join(dir, d), 0o755)
+	}
+	m := filepath.Join(dir, "m")
+	if err := snapshot.Mount(lowers, filepath.Join(dir, "upper"), filepath.Join(dir, "work"), m, false); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Print(strings.Join(tree(t, m), "\n"))
+	if err := snapshot.Unmount(m); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// TestRootlessPrepareAndMount runs Prepare and Mount as root of a user
+// namespace mapped to an unprivileged user: opaque directories use
+// user.overlay.opaque and the overlay is mounted with userxattr.
+func TestRootlessPrepareAndMount(t *testing.T) {
+	testutil.RequireRoot(t) // to create the user namespace for an arbitrary user
+	dir := t.TempDir()
+	for d := dir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+		os.Chmod(d, 0o755)
+	}
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	// The go build cache is private to root: run a copy of the test binary.
+	self, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "snapshot.test")
+	if err := os.WriteFile(bin, self, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run=^$")
+	cmd.Env = append(os.Environ(), "SNAPSHOT_TEST_ROOTLESS="+dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS,
+		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 65534, Size: 1}},
+		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 65534, Size: 1}},
+		// setuid(0) in the new namespace makes the child's host uid 65534.
+		Credential: &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true},
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child: %v: %s", err, stderr.String())
+	}
+	if got := string(out); got != strings.Join(flatTree, "\n") {
+		t.Errorf("merged in user namespace:\n%s\nwant:\n%s", got, strings.Join(flatTree, "\n"))
 	}
 }

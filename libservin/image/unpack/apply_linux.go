@@ -324,12 +324,15 @@ func (x *extractor) node(pfd int, base string, hdr *tar.Header) error {
 	default:
 		mode |= unix.S_IFIFO
 	}
-	if hdr.Typeflag != tar.TypeFifo && !x.isRoot {
-		x.cfg.log.Warn("skipping device node: needs root", "name", hdr.Name)
+	dev := int(unix.Mkdev(uint32(hdr.Devmajor), uint32(hdr.Devminor)))
+	err := x.create(pfd, base, func() error { return unix.Mknodat(pfd, base, mode, dev) })
+	if err == unix.EPERM && hdr.Typeflag != tar.TypeFifo {
+		// Unprivileged or in a user namespace: device nodes cannot be
+		// made there (runtimes bind the host's into /dev anyway).
+		x.cfg.log.Warn("skipping device node: not permitted", "name", hdr.Name)
 		return nil
 	}
-	dev := int(unix.Mkdev(uint32(hdr.Devmajor), uint32(hdr.Devminor)))
-	if err := x.create(pfd, base, func() error { return unix.Mknodat(pfd, base, mode, dev) }); err != nil {
+	if err != nil {
 		return fmt.Errorf("mknod: %w", err)
 	}
 	if needChmod(hdr.Mode) {

@@ -260,3 +260,22 @@ func TestLayerHelper(t *testing.T) {
 	}
 	_ = fmt.Sprintf("%x", sha256.Sum256(b))
 }
+
+// Unprivileged overlay whiteouts: a 0:0 device (allowed since Linux 5.8)
+// and user.overlay.opaque.
+func TestWhiteoutsOverlayFormatUnprivileged(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("skipping: runs unprivileged only (run the suite as a user to include it)")
+	}
+	dir := t.TempDir()
+	applyAll(t, dir, whiteoutLayers[1:2], unpack.WithOverlayWhiteouts())
+	var st unix.Stat_t
+	if err := unix.Lstat(filepath.Join(dir, "d"), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != 0 {
+		t.Errorf("d is not a 0:0 char device whiteout: mode %o rdev %d err %v", st.Mode, st.Rdev, err)
+	}
+	buf := make([]byte, 8)
+	n, err := unix.Lgetxattr(filepath.Join(dir, "o"), "user.overlay.opaque", buf)
+	if err != nil || string(buf[:n]) != "y" {
+		t.Errorf("o opaque xattr = %q, %v", buf[:n], err)
+	}
+}

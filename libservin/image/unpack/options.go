@@ -32,7 +32,9 @@ func WithDiffID(d digest.Digest) ApplyOption { return func(c *applyConfig) { c.d
 
 // WithOverlayWhiteouts writes whiteouts as overlayfs whiteouts (a 0:0
 // character device, trusted.overlay.opaque=y) instead of deleting files, for
-// a directory used as an overlay lower layer. It needs root.
+// a directory used as an overlay lower layer. Unprivileged, opaque
+// directories get user.overlay.opaque=y instead, for an overlay mounted
+// with the userxattr option.
 func WithOverlayWhiteouts() ApplyOption { return func(c *applyConfig) { c.overlay = true } }
 
 // WithIDMappings translates file owners from container IDs to host IDs

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/servin/servin/libservin/internal/userns"
 )
 
 // whiteout applies ".wh.NAME" or ".wh..wh..opq" found in directory parent.
@@ -52,7 +54,7 @@ func (x *extractor) opaque(dir string) error {
 		// fd is O_PATH: set the xattr through its /proc/self/fd link, which
 		// names the opened inode without another lookup by name.
 		proc := fmt.Sprintf("/proc/self/fd/%d", fd)
-		if err := unix.Setxattr(proc, "trusted.overlay.opaque", []byte("y"), 0); err != nil {
+		if err := unix.Setxattr(proc, x.opaqueXattr(), []byte("y"), 0); err != nil {
 			return fmt.Errorf("overlay opaque whiteout: %w", err)
 		}
 		return nil
@@ -74,6 +76,17 @@ func (x *extractor) opaque(dir string) error {
 		}
 	}
 	return nil
+}
+
+// opaqueXattr is the overlayfs opaque marker: trusted.overlay.opaque as
+// root of the initial user namespace; otherwise user.overlay.opaque, for an
+// overlay mounted with the userxattr option in a user namespace
+// (snapshot.Mount does so). The 0:0 whiteout device needs no privilege since Linux 5.8.
+func (x *extractor) opaqueXattr() string {
+	if userns.Privileged() {
+		return "trusted.overlay.opaque"
+	}
+	return "user.overlay.opaque"
 }
 
 // removeAt deletes name in directory pfd, recursively, never following a
