@@ -174,6 +174,9 @@ func (x *extractor) entry(hdr *tar.Header, r io.Reader) error {
 		if err == nil {
 			err = x.meta(pfd, base, hdr)
 		}
+		if err == nil {
+			err = x.xattrsAt(pfd, base, hdr)
+		}
 	case tar.TypeLink:
 		err = x.hardlink(pfd, base, hdr)
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
@@ -425,8 +428,9 @@ func (x *extractor) xattrs(hdr *tar.Header, set func(string, []byte) error) erro
 		if err == nil {
 			continue
 		}
+		// user.* xattrs are refused on symlinks (EPERM) by every filesystem.
 		if errors.Is(err, unix.ENOTSUP) || ((errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES)) &&
-			(strings.HasPrefix(name, "security.") || strings.HasPrefix(name, "trusted."))) {
+			(hdr.Typeflag == tar.TypeSymlink || strings.HasPrefix(name, "security.") || strings.HasPrefix(name, "trusted."))) {
 			x.cfg.log.Warn("skipping xattr", "name", hdr.Name, "xattr", name, "err", err)
 			continue
 		}

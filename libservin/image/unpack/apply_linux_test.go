@@ -167,6 +167,7 @@ func TestPreservation(t *testing.T) {
 	bin.hdr.Mode, bin.hdr.ModTime, bin.hdr.Uid = 0o1777, mt, 42
 	ln := symlink("bin/sh", "su")
 	ln.hdr.Uid, ln.hdr.Gid, ln.hdr.ModTime = 7, 8, mt
+	ln.hdr.PAXRecords = map[string]string{"SCHILY.xattr.trusted.servin": "on the link"}
 	ro := dir("ro/")
 	ro.hdr.Mode = 0o555
 	chr := ent{hdr: tar.Header{Typeflag: tar.TypeChar, Name: "dev/null", Mode: 0o666, Devmajor: 1, Devminor: 3, ModTime: mt}}
@@ -212,6 +213,12 @@ func TestPreservation(t *testing.T) {
 	}
 	if _, err := unix.Lgetxattr(filepath.Join(root, "bin/su"), "trusted.overlay.redirect", buf); err == nil {
 		t.Errorf("trusted.overlay.redirect was copied from the layer")
+	}
+	if n, err := unix.Lgetxattr(filepath.Join(root, "bin/sh"), "trusted.servin", buf); err != nil || string(buf[:n]) != "on the link" {
+		t.Errorf("symlink xattr = %q, %v", buf[:n], err)
+	}
+	if _, err := unix.Lgetxattr(filepath.Join(root, "bin/su"), "trusted.servin", buf); err == nil {
+		t.Errorf("symlink xattr went to the link's target")
 	}
 	if n, err := unix.Lgetxattr(filepath.Join(root, "bin/su"), "security.capability", buf); err != nil || n == 0 {
 		t.Errorf("security.capability not set: %v", err)

@@ -1,6 +1,7 @@
 package unpack_test
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
@@ -82,6 +83,27 @@ func TestEvilLayers(t *testing.T) {
 		{name: "symlink entry named like an outside path", layers: func(s *sandbox) [][]ent {
 			return [][]ent{{symlink(s.outside, "/"), file(s.outside+"/sub/x", "pwned")}}
 		}},
+		{name: "file over a symlink to an outside file", layers: func(s *sandbox) [][]ent {
+			return [][]ent{{symlink("s", s.outside+"/secret")}, {file("s", "pwned")}}
+		}, inside: []string{"s"}},
+		{name: "hardlink to a symlink to outside, then written", layers: func(s *sandbox) [][]ent {
+			return [][]ent{{symlink("s", s.outside+"/secret"), hardlink("h", "s"), file("h", "pwned")}}
+		}, inside: []string{"h", "s"}},
+		{name: "dir entry over a symlink to an outside dir", layers: func(s *sandbox) [][]ent {
+			d := dir("d/")
+			d.hdr.Mode = 0o777
+			d.hdr.PAXRecords = map[string]string{"SCHILY.xattr.user.evil": "1"}
+			return [][]ent{{symlink("d", s.outside)}, {d, file("d/secret", "pwned")}}
+		}, inside: []string{"d/secret"}},
+		{name: "device node over a symlink to outside", layers: func(s *sandbox) [][]ent {
+			n := ent{hdr: tar.Header{Typeflag: tar.TypeFifo, Name: "p", Mode: 0o666, ModTime: epoch}}
+			return [][]ent{{symlink("p", s.outside+"/secret"), n}}
+		}, inside: []string{"p"}},
+		{name: "xattr on a symlink to outside", layers: func(s *sandbox) [][]ent {
+			l := symlink("s", s.outside+"/secret")
+			l.hdr.PAXRecords = map[string]string{"SCHILY.xattr.user.evil": "1", "SCHILY.xattr.trusted.evil": "1"}
+			return [][]ent{{l}}
+		}, inside: []string{"s"}},
 		{name: "dotdot that stays inside", layers: func(s *sandbox) [][]ent {
 			f := ent{hdr: dir("x/").hdr}
 			f.hdr.Name = "x/../x/"

@@ -120,6 +120,7 @@ type sandbox struct {
 	base, root, outside string
 	before              []string
 	beforeStat          map[string]os.FileInfo
+	beforeXattrs        map[string]string
 }
 
 func newSandbox(t testing.TB) *sandbox {
@@ -144,6 +145,10 @@ func newSandbox(t testing.TB) *sandbox {
 	}
 	s.before = tree(t, base)
 	s.beforeStat = s.stats(t)
+	s.beforeXattrs = map[string]string{}
+	for p := range s.beforeStat {
+		s.beforeXattrs[p] = xattrList(p)
+	}
 	return s
 }
 
@@ -184,6 +189,9 @@ func (s *sandbox) check(t testing.TB) {
 		}
 		if fi.Mode() != old.Mode() || !fi.ModTime().Equal(old.ModTime()) {
 			t.Errorf("sentinel %s changed: mode %v→%v mtime %v→%v", p, old.Mode(), fi.Mode(), old.ModTime(), fi.ModTime())
+		}
+		if x := xattrList(p); x != s.beforeXattrs[p] {
+			t.Errorf("sentinel %s xattrs changed: %q → %q", p, s.beforeXattrs[p], x)
 		}
 		if st, ok := sysStat(fi); ok {
 			if ost, _ := sysStat(old); st.nlink != ost.nlink || st.uid != ost.uid {
