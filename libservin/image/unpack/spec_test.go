@@ -82,6 +82,16 @@ func TestSpecUser(t *testing.T) {
 }
 
 // A symlinked /etc/passwd is resolved inside the rootfs, never on the host.
+func TestSpecUserWithoutRootfs(t *testing.T) {
+	if _, err := unpack.Spec(&v1.ConfigFile{Config: v1.Config{User: "root"}}, ""); !errors.Is(err, unpack.ErrUserNotFound) {
+		t.Errorf("named user without rootfs: %v, want ErrUserNotFound", err)
+	}
+	s, err := unpack.Spec(&v1.ConfigFile{Config: v1.Config{User: "12:34"}}, "")
+	if err != nil || s.Process.User.UID != 12 || s.Process.User.GID != 34 {
+		t.Errorf("numeric user without rootfs: %+v, %v", s, err)
+	}
+}
+
 func TestSpecUserSymlinkedPasswd(t *testing.T) {
 	base := t.TempDir()
 	host := filepath.Join(base, "hostpasswd")

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -163,6 +164,9 @@ func readGroup(rootfs string) ([]groupEntry, error) {
 // rootfs (a symlinked /etc/passwd never reads a host file), and calls fn
 // with the fields of each non-comment line.
 func readColonFile(rootfs, name string, fn func([]string)) error {
+	if rootfs == "" {
+		return &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist} // no rootfs to look in
+	}
 	p, err := securejoin.SecureJoin(rootfs, name)
 	if err != nil {
 		return fmt.Errorf("resolve %s in %s: %w", name, rootfs, err)
