@@ -36,7 +36,8 @@ func ApplyLayer(ctx context.Context, dir string, r io.Reader, opts ...ApplyOptio
 	diffDigester := digester(cfg.diffID)
 	// Everything up to the tar stream (reading, both digests,
 	// decompression) runs in the read-ahead goroutine.
-	ahead := newAheadReader(&layerStream{r: r, blob: blobDigester, diff: diffDigester})
+	ls := &layerStream{r: r, blob: blobDigester, diff: diffDigester}
+	ahead := newAheadReader(ls, ls.close)
 	defer ahead.Close()
 	if err := extract(ctx, dir, tar.NewReader(ahead), cfg); err != nil {
 		return "", fmt.Errorf("apply layer to %s: %w", dir, err)
@@ -116,11 +117,17 @@ func (s *layerStream) Read(p []byte) (int, error) {
 	n, err := s.plain.Read(p)
 	s.diff.Hash().Write(p[:n])
 	if err == io.EOF {
-		s.closeFn()
 		// Whatever follows the compressed stream is part of the blob.
 		if _, derr := io.Copy(io.Discard, s.br); derr != nil {
 			return n, derr
 		}
 	}
 	return n, err
+}
+
+// close releases the decompressor (called by the read-ahead goroutine).
+func (s *layerStream) close() {
+	if s.closeFn != nil {
+		s.closeFn()
+	}
 }

@@ -26,7 +26,7 @@ const (
 
 var errAheadStopped = errors.New("read-ahead stopped")
 
-func newAheadReader(src io.Reader) *aheadReader {
+func newAheadReader(src io.Reader, onExit func()) *aheadReader {
 	a := &aheadReader{
 		full: make(chan []byte, aheadChunks),
 		free: make(chan []byte, aheadChunks),
@@ -36,7 +36,10 @@ func newAheadReader(src io.Reader) *aheadReader {
 	for range aheadChunks {
 		a.free <- make([]byte, aheadChunk)
 	}
-	go a.run(src)
+	go func() {
+		defer onExit()
+		a.run(src)
+	}()
 	return a
 }
 

@@ -22,7 +22,7 @@ func TestAheadReader(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a := newAheadReader(tc.src)
+			a := newAheadReader(tc.src, func() {})
 			defer a.Close()
 			got, err := io.ReadAll(iotest.OneByteReader(io.LimitReader(a, 1000)))
 			if err != nil || !bytes.Equal(got, data[:1000]) {
