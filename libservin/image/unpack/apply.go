@@ -1,0 +1,133 @@
+package unpack
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"github.com/opencontainers/go-digest"
+)
+
+var (
+	gzipMagic = []byte{0x1f, 0x8b}
+	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+)
+
+// ApplyLayer extracts one layer (tar, tar+gzip or tar+zstd, detected by its
+// magic bytes) into dir, which must exist. Whiteouts delete from dir, or
+// with WithOverlayWhiteouts are written as overlayfs whiteouts. The stream
+// is read once: its digest and the diffID are computed while extracting,
+// checked against WithDigest and WithDiffID when given (ErrDigestMismatch),
+// and the diffID is returned.
+//
+// On error dir holds a partial extraction: callers that need atomicity
+// extract into a temporary directory and rename it (Unpack and the
+// snapshot store do).
+func ApplyLayer(ctx context.Context, dir string, r io.Reader, opts ...ApplyOption) (digest.Digest, error) {
+	cfg := newApplyConfig(opts)
+	blobDigester := digester(cfg.digest)
+	diffDigester := digester(cfg.diffID)
+	// Everything up to the tar stream (reading, both digests,
+	// decompression) runs in the read-ahead goroutine.
+	ls := &layerStream{r: r, blob: blobDigester, diff: diffDigester}
+	ahead := newAheadReader(ls, ls.close)
+	defer ahead.Close()
+	if err := extract(ctx, dir, tar.NewReader(ahead), cfg); err != nil {
+		return "", fmt.Errorf("apply layer to %s: %w", dir, err)
+	}
+	// The tar end-of-archive blocks, padding and the compressed trailer
+	// (gzip CRC) are part of the digests: read them too.
+	if _, err := io.Copy(io.Discard, ahead); err != nil {
+		return "", fmt.Errorf("apply layer to %s: read layer end: %w", dir, readError(err))
+	}
+	diffID := diffDigester.Digest()
+	if got := blobDigester.Digest(); cfg.digest != "" && got != cfg.digest {
+		return "", fmt.Errorf("apply layer to %s: %w: blob is %s, want %s", dir, ErrDigestMismatch, got, cfg.digest)
+	}
+	if cfg.diffID != "" && diffID != cfg.diffID {
+		return "", fmt.Errorf("apply layer to %s: %w: diffID is %s, want %s", dir, ErrDigestMismatch, diffID, cfg.diffID)
+	}
+	return diffID, nil
+}
+
+// digester returns a digester of want's algorithm (sha256 by default).
+func digester(want digest.Digest) digest.Digester {
+	if want != "" && want.Algorithm().Available() {
+		return want.Algorithm().Digester()
+	}
+	return digest.Canonical.Digester()
+}
+
+// decompress wraps br by the compression its first bytes announce.
+func decompress(br *bufio.Reader) (io.Reader, func(), error) {
+	magic, _ := br.Peek(4)
+	switch {
+	case bytes.HasPrefix(magic, gzipMagic):
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open gzip stream: %w", err)
+		}
+		return zr, func() { _ = zr.Close() }, nil
+	case bytes.HasPrefix(magic, zstdMagic):
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return nil, nil, fmt.Errorf("open zstd stream: %w", err)
+		}
+		return zr, zr.Close, nil
+	}
+	return br, func() {}, nil
+}
+
+// readError marks the errors of a stream that ended early or does not
+// decompress as ErrTruncated.
+func readError(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) ||
+		errors.Is(err, zstd.ErrMagicMismatch) || strings.Contains(err.Error(), "corrupt input") {
+		return fmt.Errorf("%w: %w", ErrTruncated, err)
+	}
+	return err
+}
+
+// layerStream is the uncompressed tar of a layer blob r, hashing the blob
+// and the tar as they are read. Its first Read detects the compression.
+type layerStream struct {
+	r          io.Reader
+	blob, diff digest.Digester
+	br         *bufio.Reader
+	plain      io.Reader
+	closeFn    func()
+}
+
+func (s *layerStream) Read(p []byte) (int, error) {
+	if s.plain == nil {
+		s.br = bufio.NewReaderSize(io.TeeReader(s.r, s.blob.Hash()), 256<<10)
+		plain, closeFn, err := decompress(s.br)
+		if err != nil {
+			return 0, err
+		}
+		s.plain, s.closeFn = plain, closeFn
+	}
+	n, err := s.plain.Read(p)
+	s.diff.Hash().Write(p[:n])
+	if err == io.EOF {
+		// Whatever follows the compressed stream is part of the blob.
+		if _, derr := io.Copy(io.Discard, s.br); derr != nil {
+			return n, derr
+		}
+	}
+	return n, err
+}
+
+// close releases the decompressor (called by the read-ahead goroutine).
+func (s *layerStream) close() {
+	if s.closeFn != nil {
+		s.closeFn()
+	}
+}
