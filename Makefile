@@ -7,7 +7,7 @@ LDFLAGS   := -s -w -X github.com/servin/servin/libservin/version.Version=$(VERSI
 TOOLS     := $(notdir $(wildcard cmd/*))
 CROSS_OS  := linux darwin windows
 
-.PHONY: all build install demo test unit conformance conformance-runtime conformance-registry cross bench bench-runtime bench-image bench-registry clean
+.PHONY: all build install demo test unit conformance conformance-runtime conformance-registry cross bench bench-runtime bench-image bench-unpack bench-registry clean
 
 all: build
 
@@ -45,13 +45,16 @@ cross:
 		CGO_ENABLED=0 GOOS=$$os GOARCH=amd64 $(GO) build -o /dev/null ./cmd/... || exit 1; \
 	done
 
-bench: bench-runtime bench-image bench-registry
+bench: bench-runtime bench-image bench-unpack bench-registry
 
 bench-runtime: build
 	bash bench/runtime.sh
 
 bench-image: build
 	bash bench/image.sh
+
+bench-unpack: build
+	bash bench/unpack.sh
 
 bench-registry: build
 	bash bench/registry.sh

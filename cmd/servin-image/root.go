@@ -53,6 +53,7 @@ func newRootCmd(a *app) *cobra.Command {
 	cmd.AddCommand(
 		newLsCmd(a), newInspectCmd(a), newTagCmd(a), newRmCmd(a), newPruneCmd(a), newHistoryCmd(a),
 		newImportCmd(a), newSaveCmd(a), newLoadCmd(a), newCopyCmd(a), newPullCmd(a), newPushCmd(a),
+		newUnpackCmd(a), newMountCmd(a), newUmountCmd(a),
 	)
 	return cmd
 }
