@@ -33,6 +33,9 @@ func newRootCmd(g *globals) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("root") && os.Geteuid() != 0 {
+				g.root = runtime.UserRoot()
+			}
 			return g.setup()
 		},
 	}

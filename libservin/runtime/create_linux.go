@@ -113,10 +113,26 @@ func (p *initProc) applyCgroup(pid int) error {
 	p.cg = m
 	err = m.Apply(pid)
 	p.rec.CgroupPaths = m.Paths()
+	if err != nil && os.Geteuid() != 0 && errors.Is(err, os.ErrPermission) {
+		// Rootless without a delegated cgroup, as runc: fine as long as
+		// nothing asks for limits.
+		_ = m.Destroy()
+		p.cg, p.rec.CgroupPaths = nil, nil
+		if hasLimits(res) {
+			return fmt.Errorf("rootless container needs a delegated cgroup for resource limits: %w", err)
+		}
+		return nil
+	}
 	if err != nil {
 		return err
 	}
 	return m.Set(cgroups.WithDefaultDevices(res))
+}
+
+// hasLimits reports whether r asks for anything beyond device rules.
+func hasLimits(r *specs.LinuxResources) bool {
+	return r != nil && (r.Memory != nil || r.CPU != nil || r.Pids != nil || r.BlockIO != nil ||
+		len(r.HugepageLimits) > 0 || r.Network != nil || len(r.Unified) > 0 || len(r.Rdma) > 0)
 }
 
 func (p *initProc) start(ctx context.Context) error {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -12,6 +13,15 @@ import (
 
 // DefaultRoot is where container state lives unless --root says otherwise.
 const DefaultRoot = "/run/servin"
+
+// UserRoot is the default state root for an unprivileged user, as runc
+// uses: $XDG_RUNTIME_DIR/servin, else a per-user directory in /tmp.
+func UserRoot() string {
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return filepath.Join(d, "servin")
+	}
+	return filepath.Join(os.TempDir(), fmt.Sprintf("servin-%d", os.Geteuid()))
+}
 
 // Runtime manages the containers whose state lives under one root.
 type Runtime struct {
