@@ -17,7 +17,6 @@ func sysStat(fi os.FileInfo) (statInfo, bool) {
 	return statInfo{nlink: uint64(st.Nlink), uid: uint64(st.Uid), gid: uint64(st.Gid)}, true
 }
 
-
 // xattrList lists p's xattr names (not following a symlink).
 func xattrList(p string) string {
 	buf := make([]byte, 4096)
