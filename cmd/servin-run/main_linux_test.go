@@ -587,3 +587,104 @@ func TestSchedulingAndPersonality(t *testing.T) {
 }
 
 func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(s) }
+
+func TestNamespacesTimeAndCgroup(t *testing.T) {
+	if _, err := os.Stat("/proc/self/ns/time"); err != nil {
+		t.Skip("skipping: kernel without time namespaces")
+	}
+	e := newEnv(t, "sh", "-c", "cat /proc/uptime; readlink /proc/self/ns/cgroup; cat /proc/self/cgroup | grep -c ':/$'")
+	e.spec.Linux.Namespaces = append(e.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.TimeNamespace})
+	e.spec.Linux.TimeOffsets = map[string]specs.LinuxTimeOffset{"boottime": {Secs: 86400 * 365}, "monotonic": {Secs: 1000}}
+	e.writeSpec()
+	out, errOut, code := e.run("run", "c1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	f := strings.Fields(out)
+	up, _ := strconv.ParseFloat(f[0], 64)
+	if up < 86400*365 {
+		t.Errorf("boottime offset not applied: uptime %v", up)
+	}
+	host, _ := os.Readlink("/proc/self/ns/cgroup")
+	if len(f) < 4 || f[2] == host {
+		t.Fatalf("no new cgroup namespace: %q (host %s)", out, host)
+	}
+	if n, _ := strconv.Atoi(f[3]); n == 0 {
+		t.Errorf("cgroup namespace not rooted at the container's cgroup: %q", out)
+	}
+}
+
+func TestNoPivotAndReadonlyRoot(t *testing.T) {
+	e := newEnv(t, "sh", "-c", "touch /x 2>/dev/null && echo WRITABLE; cat /proc/self/mountinfo | awk '$5==\"/\"{print $6}' | head -1")
+	e.spec.Root.Readonly = true
+	e.writeSpec()
+	out, errOut, code := e.run("run", "--no-pivot", "c1")
+	if code != 0 || strings.Contains(out, "WRITABLE") || !strings.HasPrefix(out, "ro") {
+		t.Fatalf("--no-pivot with readonly root: exit %d out %q err %q", code, out, errOut)
+	}
+}
+
+func TestJSONLog(t *testing.T) {
+	e := newEnv(t, "true")
+	e.writeSpec()
+	logf := filepath.Join(t.TempDir(), "log.json")
+	if _, _, code := e.run("--log", logf, "--log-format", "json", "state", "nope"); code == 0 {
+		t.Fatal("state of an unknown container succeeded")
+	}
+	data, _ := os.ReadFile(logf)
+	var line struct{ Level, Msg, Time string }
+	if err := json.Unmarshal(bytes.TrimSpace(data), &line); err != nil || line.Level != "error" || !strings.Contains(line.Msg, "does not exist") || line.Time == "" {
+		t.Fatalf("log line %q: %v", data, err)
+	}
+}
+
+// TestCrashDuringCreate: a create killed half-way leaves nothing that
+// `delete --force` cannot remove, cgroup included.
+func TestCrashDuringCreate(t *testing.T) {
+	e := newEnv(t, "true")
+	// A prestart hook that blocks keeps create in the middle.
+	marker := "servin-crash-test-" + strconv.Itoa(os.Getpid())
+	e.spec.Hooks = &specs.Hooks{Prestart: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "sleep 30; : " + marker}}}}
+	e.spec.Linux.CgroupsPath = "/servin-test-crash-" + strconv.Itoa(os.Getpid())
+	e.writeSpec()
+	cmd := exec.Command(binary, "--root", e.root, "create", "--bundle", e.bundle, "c1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	cg := filepath.Join("/sys/fs/cgroup/pids", e.spec.Linux.CgroupsPath)
+	for i := 0; i < 500; i++ {
+		if _, err := os.Stat(filepath.Join(e.root, "c1", "state.json")); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if _, err := os.Stat(cg); err != nil {
+		t.Fatalf("expected the cgroup to exist mid-create: %v", err)
+	}
+	// The hook runs in its own process group: kill the group (sh and sleep).
+	if out, err := exec.Command("pgrep", "-f", marker).Output(); err == nil {
+		for _, p := range strings.Fields(string(out)) {
+			if pid, err := strconv.Atoi(p); err == nil {
+				syscall.Kill(-pid, syscall.SIGKILL)
+			}
+		}
+	}
+	for i := 0; i < 300; i++ {
+		if _, _, code := e.run("delete", "--force", "c1"); code == 0 {
+			if _, err := os.Stat(cg); err == nil {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := os.Stat(cg); err == nil {
+		t.Fatalf("cgroup %s left after delete --force", cg)
+	}
+	if _, err := os.Stat(filepath.Join(e.root, "c1")); err == nil {
+		t.Fatal("state left after delete --force")
+	}
+}

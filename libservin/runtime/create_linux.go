@@ -66,7 +66,15 @@ func (r *Runtime) Create(ctx context.Context, id string, o CreateOptions) (err e
 		rec.Bundle = bundle
 	}
 	p := &initProc{rt: r, rec: rec, opts: o}
-	p.beforeBootstrap = p.applyCgroup
+	p.beforeBootstrap = func(pid int) error {
+		if err := p.applyCgroup(pid); err != nil {
+			return err
+		}
+		// Record the cgroup before anything can fail later: if this
+		// process dies mid-create, `delete --force` still finds and
+		// removes what was made (status is stopped while pid is 0).
+		return r.save(rec)
+	}
 	defer func() {
 		if err != nil {
 			p.abort()
