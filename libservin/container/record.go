@@ -63,11 +63,12 @@ type RestartPolicy struct {
 // Mount describes a volume or bind mount for inspect and volume-in-use
 // checks.
 type Mount struct {
-	Type        string `json:"type"` // volume, bind or tmpfs
-	Name        string `json:"name,omitempty"`
-	Source      string `json:"source,omitempty"`
-	Destination string `json:"destination"`
-	ReadOnly    bool   `json:"readOnly,omitempty"`
+	Type        string   `json:"type"` // volume, bind or tmpfs
+	Name        string   `json:"name,omitempty"`
+	Source      string   `json:"source,omitempty"`
+	Destination string   `json:"destination"`
+	ReadOnly    bool     `json:"readOnly,omitempty"`
+	Options     []string `json:"options,omitempty"` // tmpfs options
 }
 
 // State is the container's run state, kept by the monitor and the CLI.

@@ -51,8 +51,9 @@ type SpecOptions struct {
 func GenerateSpec(proc *specs.Process, o SpecOptions) (*specs.Spec, error) {
 	s := spec.Default()
 	s.Root.Readonly = o.ReadOnly
+	rl := s.Process.Rlimits
 	s.Process = proc
-	s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 1048576, Soft: 1048576}}
+	s.Process.Rlimits = rl
 	s.Process.NoNewPrivileges = o.NoNewPrivileges
 	s.Hostname = o.Hostname
 	s.Annotations = o.Annotations

@@ -182,6 +182,10 @@ func (s *Store) Get(ref string) (*Container, error) {
 // Update applies fn to container id under its lock and writes the result
 // atomically. fn's error aborts the update.
 func (s *Store) Update(ctx context.Context, id string, fn func(*Container) error) (*Container, error) {
+	// Never recreate the directory of a removed container for its lock.
+	if _, err := os.Stat(filepath.Join(s.Dir(id), recordFile)); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotExist, id)
+	}
 	l, err := store.LockFile(ctx, filepath.Join(s.Dir(id), lockFile))
 	if err != nil {
 		return nil, fmt.Errorf("update container %s: %w", id, err)

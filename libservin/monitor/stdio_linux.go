@@ -111,4 +111,3 @@ func (m *monitor) createTerminal(ctx context.Context, opts ociruntime.CreateOpti
 	pid, err := readPid(pidFile)
 	return pid, wg, err
 }
-

@@ -87,7 +87,7 @@ func (r *Runtime) wrap(args []string, msg string, err error) error {
 	}
 	op := args[0]
 	e := fmt.Errorf("%s %s: %s", r.Name(), op, lastLine(msg))
-	if notExist(msg) {
+	if op != "create" && notExist(msg) {
 		return fmt.Errorf("%w: %w", e, ErrNotExist)
 	}
 	return e

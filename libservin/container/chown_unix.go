@@ -1,0 +1,15 @@
+//go:build unix
+
+package container
+
+import (
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+func chown(p string, fi fs.FileInfo) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && os.Geteuid() == 0 {
+		_ = os.Lchown(p, int(st.Uid), int(st.Gid))
+	}
+}
