@@ -67,7 +67,7 @@ func (a *app) resolveImage(ctx context.Context, s *layout.Store, ref, pull, plat
 
 // createContainer makes a container from the flags: record, rootfs,
 // volumes, config.json. On failure nothing is left behind.
-func (a *app) createContainer(ctx context.Context, o *runOptions, ref string, cmdArgs []string) (c *container.Container, err error) {
+func (a *app) createContainer(ctx context.Context, o *runOptions, ref string, cmdArgs []string) (_ *container.Container, err error) {
 	if len(o.publish) > 0 {
 		return nil, errors.New("-p/--publish needs bridge networking, which servin does not have yet; use --network host")
 	}
@@ -114,7 +114,7 @@ func (a *app) createContainer(ctx context.Context, o *runOptions, ref string, cm
 		imageName = n
 	}
 	cfgDigest, _ := img.ConfigName()
-	c = &container.Container{
+	c := &container.Container{
 		Name: o.name, Created: time.Now().UTC(), Image: desc.Digest, ImageName: imageName,
 		ImageID: digestOf(cfgDigest), Runtime: rt.Path, RuntimeRoot: rt.Root, Labels: labels,
 		HostConfig: hc, State: container.State{Status: container.StatusCreated},
@@ -179,6 +179,9 @@ func (a *app) buildSpec(c *container.Container, o *runOptions, ic v1.Config, cmd
 	}
 	proc, err := container.ProcessFromImage(ic, c.Rootfs, po)
 	if err != nil {
+		return nil, err
+	}
+	if err := container.MakeWorkdir(c.Rootfs, proc); err != nil {
 		return nil, err
 	}
 	mounts, err := a.volumeMounts(c, o, ic)

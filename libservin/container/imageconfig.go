@@ -3,7 +3,10 @@ package container
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -111,4 +114,23 @@ func hasKey(env []string, key string) bool {
 		}
 	}
 	return false
+}
+
+// MakeWorkdir creates the process's working directory in rootfs when it
+// is missing (as docker does), owned by the process's user.
+func MakeWorkdir(rootfs string, p *specs.Process) error {
+	dir, err := securejoin.SecureJoin(rootfs, p.Cwd)
+	if err != nil {
+		return fmt.Errorf("working directory %s: %w", p.Cwd, err)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("working directory %s: %w", p.Cwd, err)
+	}
+	if os.Geteuid() == 0 {
+		_ = os.Chown(dir, int(p.User.UID), int(p.User.GID))
+	}
+	return nil
 }

@@ -159,13 +159,18 @@ func capabilities(o SpecOptions) ([]string, error) {
 	return out, nil
 }
 
-// allCapabilities lists the capabilities this kernel knows (last_cap), or
-// every capability the library knows when that cannot be read.
+// allCapabilities lists the capabilities this kernel knows (last_cap)
+// that servin's own bounding set holds: a capability servin lacks cannot
+// be given to a container (the runtime's capset would fail with EPERM).
 func allCapabilities() []string {
 	last, err := capability.LastCap()
+	self, serr := capability.NewPid2(0)
+	if serr == nil {
+		serr = self.Load()
+	}
 	var out []string
 	for _, c := range capability.ListKnown() {
-		if err == nil && c > last {
+		if err == nil && c > last || serr == nil && !self.Get(capability.BOUNDING, c) {
 			continue
 		}
 		out = append(out, "CAP_"+strings.ToUpper(c.String()))
