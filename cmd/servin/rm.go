@@ -27,6 +27,12 @@ func newRmCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if !c.State.Running() && !monitorGone(c) {
+					// The monitor is recording the exit: let it finish.
+					if c, err = waitMonitor(ctx, cs, c.ID, 5*time.Second); err != nil {
+						return err
+					}
+				}
 				if !monitorGone(c) || c.State.Running() {
 					if !force {
 						return fmt.Errorf("cannot remove container %s: %w: stop it first or use -f", ref, container.ErrRunning)

@@ -77,7 +77,7 @@ func waitExit(ctx context.Context, cs *container.Store, id string, timeout time.
 			return nil, err
 		}
 		c = refresh(ctx, cs, c)
-		if !c.State.Running() && c.State.Status != container.StatusCreated || c.State.Status == container.StatusCreated && monitorGone(c) && !c.State.StartedAt.IsZero() {
+		if c.State.Status == container.StatusExited && monitorGone(c) {
 			return c, nil
 		}
 		select {

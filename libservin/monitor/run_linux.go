@@ -175,8 +175,8 @@ func (m *monitor) once(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	m.ready(nil)
 	if m.cfg.WaitAttach {
+		m.ready(nil) // the client attaches now; start follows its connection
 		m.cfg.WaitAttach = false
 		timeout := m.cfg.AttachTimeout
 		if timeout == 0 {
@@ -199,6 +199,7 @@ func (m *monitor) once(ctx context.Context) (int, error) {
 	}); err != nil {
 		return 0, err
 	}
+	m.ready(nil) // detached: report once the container runs, so a following wait sees it
 	m.hub.send(FrameStarted, nil)
 	code := waitPid(pid)
 	m.log.Debug("container exited", "container", m.c.ID, "pid", pid, "code", code)
