@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
@@ -102,51 +101,3 @@ func (a *app) exec(ctx context.Context, o *execOptions, ref string, args []strin
 	return nil
 }
 
-// execTerminal runs an exec with a terminal: the runtime sends the
-// master over a console socket; servin copies it to its own stdio.
-func execTerminal(ctx context.Context, rt *ociruntime.Runtime, id string, eo ociruntime.ExecOptions, interactive bool, stdout io.Writer) error {
-	dir, err := os.MkdirTemp("", "servin-exec-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	cs, err := ociruntime.NewConsoleSocket(filepath.Join(dir, "console.sock"))
-	if err != nil {
-		return err
-	}
-	defer cs.Close()
-	eo.ConsoleSocket = cs.Path()
-	done := make(chan error, 1)
-	go func() { done <- rt.Exec(ctx, id, eo) }()
-	got := make(chan *os.File, 1)
-	go func() {
-		f, err := cs.Receive()
-		if err != nil {
-			close(got)
-			return
-		}
-		got <- f
-	}()
-	select {
-	case err := <-done:
-		return err
-	case master, ok := <-got:
-		if !ok {
-			return <-done
-		}
-		defer master.Close()
-		restore := rawTerminal(master)
-		defer restore()
-		if interactive {
-			go func() { _, _ = io.Copy(master, os.Stdin) }()
-		}
-		copied := make(chan struct{})
-		go func() { _, _ = io.Copy(stdout, master); close(copied) }()
-		err := <-done
-		select { // the output may still be in the terminal's buffer
-		case <-copied:
-		case <-timeAfter(500):
-		}
-		return err
-	}
-}
