@@ -57,6 +57,8 @@ type env struct {
 	root    string
 	logFile string
 	runtime string // --runtime, empty for the default
+	// wrap runs servin under a command (e.g. unshare), when set.
+	wrap []string
 }
 
 func newEnv(t *testing.T) *env {
@@ -92,7 +94,11 @@ func (e *env) cmd(stdin io.Reader, args ...string) *exec.Cmd {
 	if e.runtime != "" {
 		full = append(full, "--runtime", e.runtime)
 	}
-	cmd := exec.Command(filepath.Join(binDir, "servin"), append(full, args...)...)
+	argv := append([]string{filepath.Join(binDir, "servin")}, append(full, args...)...)
+	if len(e.wrap) > 0 {
+		argv = append(append([]string(nil), e.wrap...), argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdin = stdin
 	cmd.Env = append(os.Environ(), "SERVIN_ROOT=", "SERVIN_RUNTIME=")
 	return cmd

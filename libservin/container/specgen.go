@@ -18,6 +18,9 @@ var DefaultCapabilities = []string{
 	"CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
 }
 
+// SpecVersion is the ociVersion of generated configs.
+const SpecVersion = "1.0.2-dev"
+
 // Network modes supported until servin has bridges.
 const (
 	NetworkNone = "none"
@@ -50,6 +53,9 @@ type SpecOptions struct {
 // ProcessFromImage) and the options. Root path is "rootfs".
 func GenerateSpec(proc *specs.Process, o SpecOptions) (*specs.Spec, error) {
 	s := spec.Default()
+	// The fields used here all exist in 1.0.2; older runtimes (crun 1.8)
+	// reject newer versions, so claim the oldest that fits, as docker does.
+	s.Version = SpecVersion
 	s.Root.Readonly = o.ReadOnly
 	rl := s.Process.Rlimits
 	s.Process = proc
