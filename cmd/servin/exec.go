@@ -100,4 +100,3 @@ func (a *app) exec(ctx context.Context, o *execOptions, ref string, args []strin
 	}
 	return nil
 }
-

@@ -54,7 +54,7 @@ func extractEntry(tr *tar.Reader, hdr *tar.Header, dir, target string) error {
 	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 		return err
 	}
-	mode := os.FileMode(hdr.Mode).Perm() | os.FileMode(hdr.Mode)&(os.ModeSetuid|os.ModeSetgid|os.ModeSticky)
+	mode := hdr.FileInfo().Mode() & (os.ModePerm | os.ModeSetuid | os.ModeSetgid | os.ModeSticky)
 	switch hdr.Typeflag {
 	case tar.TypeDir:
 		if fi, err := os.Lstat(target); err == nil && !fi.IsDir() {
