@@ -108,12 +108,25 @@ func CgroupUsage(pid int) (Usage, error) {
 	}
 	var u Usage
 	found := false
+	own := map[string]string{}
+	if self, err := os.ReadFile("/proc/self/cgroup"); err == nil {
+		for _, line := range strings.Split(strings.TrimSpace(string(self)), "\n") {
+			if parts := strings.SplitN(line, ":", 3); len(parts) == 3 {
+				own[parts[1]] = parts[2]
+			}
+		}
+	}
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 		parts := strings.SplitN(line, ":", 3)
 		if len(parts) != 3 {
 			continue
 		}
 		ctrls, p := strings.Split(parts[1], ","), parts[2]
+		if p == "/" || own[parts[1]] == p {
+			// The root cgroup or servin's own: the runtime made no cgroup
+			// for the container, these counters are not its.
+			continue
+		}
 		if parts[1] == "" && parts[0] == "0" {
 			dir := filepath.Join("/sys/fs/cgroup", p)
 			if _, err := os.Stat(filepath.Join(dir, "memory.current")); err != nil {
@@ -149,7 +162,7 @@ func CgroupUsage(pid int) (Usage, error) {
 		}
 	}
 	if !found {
-		return u, fmt.Errorf("cgroup of %d: no readable counters", pid)
+		return u, fmt.Errorf("cgroup of %d: no cgroup of its own with readable counters", pid)
 	}
 	return u, nil
 }
