@@ -72,8 +72,16 @@ func TestDetachLogsStopRm(t *testing.T) {
 		t.Fatal(err)
 	}
 	var first struct{ Time, Stream, Log string }
-	if err := json.Unmarshal([]byte(strings.SplitN(string(data), "\n", 2)[0]), &first); err != nil || first.Stream != "stdout" || first.Log != "start\n" || !validTime(first.Time) {
-		t.Fatalf("log line: %v %+v", err, first)
+	for _, line := range strings.Split(string(data), "\n") {
+		if err := json.Unmarshal([]byte(line), &first); err != nil || !validTime(first.Time) {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if first.Stream == "stdout" { // stderr may come first: the streams are concurrent
+			break
+		}
+	}
+	if first.Log != "start\n" {
+		t.Fatalf("first stdout line: %+v", first)
 	}
 
 	// logs -f follows until the container stops.
@@ -290,3 +298,18 @@ func TestImageInUse(t *testing.T) {
 }
 
 var _ = exec.Command
+
+// TestConcurrentStart: two starts at once run the container once.
+func TestConcurrentStart(t *testing.T) {
+	e := newEnv(t)
+	e.ok("create", "--name", "once", "busybox", "sh", "-c", "echo ran; sleep 2")
+	a, b := e.cmd(nil, "start", "once"), e.cmd(nil, "start", "once")
+	a.Start()
+	b.Start()
+	a.Wait()
+	b.Wait()
+	e.expect(0, "0\n", "wait", "once")
+	if out := e.ok("logs", "once"); out != "ran\n" {
+		t.Fatalf("container ran %d times", strings.Count(out, "ran"))
+	}
+}

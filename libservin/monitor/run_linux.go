@@ -21,6 +21,7 @@ import (
 	"github.com/servin/servin/libservin/container"
 	"github.com/servin/servin/libservin/logs"
 	"github.com/servin/servin/libservin/ociruntime"
+	"github.com/servin/servin/libservin/store"
 )
 
 // monitor is one Run.
@@ -71,6 +72,15 @@ func (m *monitor) run(ctx context.Context) error {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("become subreaper: %w", err)
 	}
+	// One monitor per container: a second `start` fails instead of
+	// running the container twice.
+	lctx, cancel := context.WithCancel(ctx)
+	cancel()
+	lock, err := store.LockFile(lctx, filepath.Join(m.dir, "monitor.lock"))
+	if err != nil {
+		return fmt.Errorf("container %s: %w", m.cfg.ID, ErrRunning)
+	}
+	defer lock.Unlock()
 	c, err := m.cfg.Store.Load(m.cfg.ID)
 	if err != nil {
 		return err
