@@ -95,8 +95,8 @@ func TestParseTime(t *testing.T) {
 func TestCommandError(t *testing.T) {
 	tests := map[string]int{
 		`exec: "nosuch": executable file not found in $PATH`: exitNotFound,
-		`exec /etc/passwd: permission denied`:                 exitCannotExec,
-		`mount failed`:                                        exitError,
+		`exec /etc/passwd: permission denied`:                exitCannotExec,
+		`mount failed`:                                       exitError,
 	}
 	for msg, want := range tests {
 		if got := exitCode(commandError(msg)); got != want {
