@@ -22,6 +22,7 @@ import (
 	"github.com/servin/servin/libservin/image/layout"
 	"github.com/servin/servin/libservin/image/name"
 	"github.com/servin/servin/libservin/image/transport"
+	"github.com/servin/servin/libservin/security"
 	"github.com/servin/servin/libservin/store"
 	"github.com/servin/servin/libservin/volume"
 )
@@ -207,6 +208,16 @@ func (a *app) buildSpec(c *container.Container, o *runOptions, ic v1.Config, cmd
 	s, err := container.GenerateSpec(proc, so)
 	if err != nil {
 		return nil, err
+	}
+	sec, err := security.Load(a.rootDir())
+	if err != nil {
+		return nil, err
+	}
+	sec.Apply(s)
+	if s.Linux.UIDMappings != nil {
+		if err := container.ShiftOwnership(c.Rootfs, s.Linux.UIDMappings, s.Linux.GIDMappings); err != nil {
+			return nil, fmt.Errorf("user namespace: %w", err)
+		}
 	}
 	if o.init {
 		if err := addInit(s, c.Bundle); err != nil {
