@@ -1,0 +1,5 @@
+//go:build !unix
+
+package main
+
+func watchResize(func()) (stop func()) { return func() {} }
