@@ -7,13 +7,15 @@ LDFLAGS   := -s -w -X github.com/servin/servin/libservin/version.Version=$(VERSI
 TOOLS     := $(notdir $(wildcard cmd/*))
 CROSS_OS  := linux darwin windows
 
-.PHONY: all build install demo test unit conformance conformance-runtime conformance-registry cross bench bench-runtime bench-image bench-unpack bench-registry clean
+.PHONY: all build install demo test unit conformance conformance-runtime conformance-registry cross bench bench-runtime bench-image bench-unpack bench-registry bench-frontend clean
 
 all: build
 
 build:
 	@mkdir -p $(BINDIR)
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINDIR)/ ./cmd/...
+	# servin itself is static: `run --init` copies it into containers as their init
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINDIR)/ ./cmd/servin
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -21,7 +23,7 @@ install: build
 
 # the README's main job: run a container from a busybox bundle
 demo: build
-	BIN=$(CURDIR)/$(BINDIR)/servin-run bash scripts/demo.sh
+	BINDIR=$(CURDIR)/$(BINDIR) bash scripts/demo.sh
 
 # unit + root integration tests, then the conformance suites with their ratchet floors
 test: build unit conformance
@@ -45,7 +47,7 @@ cross:
 		CGO_ENABLED=0 GOOS=$$os GOARCH=amd64 $(GO) build -o /dev/null ./cmd/... || exit 1; \
 	done
 
-bench: bench-runtime bench-image bench-unpack bench-registry
+bench: bench-runtime bench-image bench-unpack bench-registry bench-frontend
 
 bench-runtime: build
 	bash bench/runtime.sh
@@ -58,6 +60,9 @@ bench-unpack: build
 
 bench-registry: build
 	bash bench/registry.sh
+
+bench-frontend: build
+	bash bench/frontend.sh
 
 clean:
 	rm -rf $(BINDIR) conformance/runtime/work conformance/registry/work

@@ -128,11 +128,11 @@ func (a *app) createContainer(ctx context.Context, o *runOptions, ref string, cm
 	}
 	defer func() {
 		if err != nil {
-			_ = rootfs().Remove(context.Background(), c.Bundle)
+			_ = a.rootfs().Remove(context.Background(), c.Bundle)
 			_ = cs.Remove(c.ID)
 		}
 	}()
-	if c.Rootfs, err = rootfs().Prepare(ctx, img, c.Bundle); err != nil {
+	if c.Rootfs, err = a.rootfs().Prepare(ctx, img, c.Bundle); err != nil {
 		return nil, err
 	}
 	s, err := a.buildSpec(c, o, cfgFile.Config, cmdArgs)

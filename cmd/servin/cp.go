@@ -32,6 +32,10 @@ func newCpCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// A stopped container's overlay is unmounted after a reboot.
+			if err := a.rootfs().Mount(cmd.Context(), c.Bundle); err != nil {
+				return err
+			}
 			if srcIn {
 				src, err := securejoin.SecureJoin(c.Rootfs, srcP)
 				if err != nil {

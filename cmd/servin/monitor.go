@@ -25,7 +25,7 @@ func newMonitorCmd(a *app) *cobra.Command {
 				return err
 			}
 			return monitor.Run(cmd.Context(), monitor.Config{
-				Store: cs, ID: args[0], Rootfs: rootfs(), WaitAttach: attach, AttachTimeout: 30 * time.Second,
+				Store: cs, ID: args[0], Rootfs: a.rootfs(), WaitAttach: attach, AttachTimeout: 30 * time.Second,
 				Ready: os.NewFile(readyFd, "ready"), Logger: a.log.With("monitor", args[0][:12]),
 			})
 		},

@@ -60,7 +60,7 @@ func (a *app) removeContainer(ctx context.Context, cs *container.Store, c *conta
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	_ = runtimeOf(c).Delete(dctx, c.ID, true)
 	cancel()
-	if err := rootfs().Remove(ctx, c.Bundle); err != nil {
+	if err := a.rootfs().Remove(ctx, c.Bundle); err != nil {
 		return err
 	}
 	if c.LogPath != "" {

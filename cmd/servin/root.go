@@ -195,8 +195,11 @@ func runtimeOf(c *container.Container) *ociruntime.Runtime {
 	return ociruntime.New(c.Runtime, c.RuntimeRoot)
 }
 
-// rootfs is the RootfsPreparer in use.
-//
-// TODO(lead): return the overlay snapshotter of libservin/image/unpack
-// here once merged (see container.RootfsPreparer).
-func rootfs() container.RootfsPreparer { return container.ExtractRootfs{} }
+// rootfs is the RootfsPreparer in use: on Linux an overlay of the image's
+// shared layer snapshots; elsewhere (no overlayfs) a flat copy.
+func (a *app) rootfs() container.RootfsPreparer {
+	if runtime.GOOS != "linux" {
+		return container.ExtractRootfs{}
+	}
+	return container.OverlayRootfs{Snapshots: filepath.Join(a.rootDir(), store.ImagesDir, "snapshots")}
+}

@@ -156,7 +156,7 @@ func hostCapBnd(t *testing.T) string {
 // only once the cgroups work is merged (TODO(lead): add "" to runtimes).
 func TestRunResources(t *testing.T) {
 	e := newEnv(t)
-	for _, rt := range []string{"runc"} {
+	for _, rt := range []string{"", "runc"} {
 		e.runtime = rt
 		tests := []struct {
 			flag, value, file, want string
@@ -177,15 +177,16 @@ func TestRunResources(t *testing.T) {
 }
 
 // TestRunSeccompProfile: --security-opt seccomp=FILE applies an OCI
-// linux.seccomp profile (with runc until servin-run's seccomp is merged;
-// TODO(lead): run it with servin-run too).
+// linux.seccomp profile, with servin-run and with runc.
 func TestRunSeccompProfile(t *testing.T) {
 	e := newEnv(t)
-	e.runtime = "runc"
 	prof := filepath.Join(t.TempDir(), "seccomp.json")
 	os.WriteFile(prof, []byte(`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}`), 0o644)
-	e.expect(0, "rc=1", "run", "--rm", "--security-opt", "seccomp="+prof, "busybox", "sh", "-c", "mkdir /tmp/d 2>/dev/null; echo rc=$?")
-	e.expect(0, "rc=0", "run", "--rm", "busybox", "sh", "-c", "mkdir /tmp/d && echo rc=$?")
+	for _, rt := range []string{"", "runc"} {
+		e.runtime = rt
+		e.expect(0, "rc=1", "run", "--rm", "--security-opt", "seccomp="+prof, "busybox", "sh", "-c", "mkdir /tmp/d 2>/dev/null; echo rc=$?")
+		e.expect(0, "rc=0", "run", "--rm", "busybox", "sh", "-c", "mkdir /tmp/d && echo rc=$?")
+	}
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(bad, []byte(`{"nope":1}`), 0o644)
 	e.expect(125, "", "run", "--rm", "--security-opt", "seccomp="+bad, "busybox", "true")

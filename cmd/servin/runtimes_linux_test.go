@@ -40,9 +40,7 @@ func TestRuntimes(t *testing.T) {
 			if got := e.inspect("svc").Runtime; !strings.HasSuffix(got, "/"+name) {
 				t.Errorf("recorded runtime %q, want %s", got, name)
 			}
-			if rt != "" { // servin-run's exec: after the lead's merge (TODO(lead): drop this condition)
-				e.expect(0, "in-exec\n", "exec", "svc", "echo", "in-exec")
-			}
+			e.expect(0, "in-exec\n", "exec", "svc", "echo", "in-exec")
 			e.ok("stop", "-t", "1", "svc")
 			e.expect(0, "137\n", "wait", "svc")
 		})
