@@ -71,6 +71,7 @@ func waitExit(ctx context.Context, cs *container.Store, id string, timeout time.
 	if timeout > 0 {
 		deadline = time.After(timeout)
 	}
+	var b backoff
 	for {
 		c, err := cs.Load(id)
 		if err != nil {
@@ -85,9 +86,22 @@ func waitExit(ctx context.Context, cs *container.Store, id string, timeout time.
 			return c, ctx.Err()
 		case <-deadline:
 			return c, errTimeout
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(b.next()):
 		}
 	}
+}
+
+// backoff is a polling interval: short at first (most waits here end in a
+// few milliseconds), growing to 50ms.
+type backoff struct{ d time.Duration }
+
+func (b *backoff) next() time.Duration {
+	if b.d == 0 {
+		b.d = time.Millisecond
+	} else if b.d < 50*time.Millisecond {
+		b.d *= 2
+	}
+	return b.d
 }
 
 var errTimeout = errors.New("timed out")
@@ -95,11 +109,12 @@ var errTimeout = errors.New("timed out")
 // waitGone polls until container id is removed or the timeout passes.
 func waitGone(cs *container.Store, id string, timeout time.Duration) error {
 	end := time.Now().Add(timeout)
+	var b backoff
 	for time.Now().Before(end) {
 		if _, err := cs.Load(id); errors.Is(err, container.ErrNotExist) {
 			return nil
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(b.next())
 	}
 	return fmt.Errorf("container %s: still present after %s", id[:12], timeout)
 }

@@ -104,6 +104,7 @@ func (a *app) stop(ctx context.Context, ref string, timeout time.Duration) error
 // recorded, no restart pending); ErrNotExist if it was removed (--rm).
 func waitMonitor(ctx context.Context, cs *container.Store, id string, timeout time.Duration) (*container.Container, error) {
 	end := time.Now().Add(timeout)
+	var b backoff
 	for {
 		c, err := cs.Load(id)
 		if err != nil {
@@ -118,7 +119,7 @@ func waitMonitor(ctx context.Context, cs *container.Store, id string, timeout ti
 		select {
 		case <-ctx.Done():
 			return c, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(b.next()):
 		}
 	}
 }

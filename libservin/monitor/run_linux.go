@@ -180,7 +180,9 @@ func (m *monitor) once(ctx context.Context) (int, error) {
 	}
 	defer m.cfg.Rootfs.Unmount(ctx, m.dir)
 	// A leftover runtime container (monitor killed, host crash) is removed.
-	_ = m.rt.Delete(ctx, m.c.ID, true)
+	if m.rt.MayExist(m.c.ID) {
+		_ = m.rt.Delete(ctx, m.c.ID, true)
+	}
 	pid, outputs, err := m.create(ctx)
 	if err != nil {
 		return 0, err

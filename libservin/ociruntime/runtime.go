@@ -31,6 +31,18 @@ type Runtime struct {
 // under root.
 func New(path, root string) *Runtime { return &Runtime{Path: path, Root: root} }
 
+// MayExist reports whether the runtime may hold state for id: runc, crun
+// and servin-run keep one directory per container under their --root, so
+// without that directory there is nothing to clean up. With no known root
+// it answers true.
+func (r *Runtime) MayExist(id string) bool {
+	if r.Root == "" {
+		return true
+	}
+	_, err := os.Stat(filepath.Join(r.Root, id))
+	return err == nil
+}
+
 // Name is the base name of the runtime binary ("runc", "servin-run").
 func (r *Runtime) Name() string { return filepath.Base(r.Path) }
 
