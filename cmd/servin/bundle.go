@@ -268,18 +268,14 @@ func securityOptions(so *container.SpecOptions, opts []string) error {
 			so.NoNewPrivileges = v == "" || v == "true"
 		case "seccomp":
 			if v == "unconfined" {
-				so.Seccomp = nil
+				so.SeccompUnconfined, so.SeccompProfile = true, nil
 				continue
 			}
 			data, err := os.ReadFile(v)
 			if err != nil {
 				return fmt.Errorf("seccomp profile: %w", err)
 			}
-			var prof specs.LinuxSeccomp
-			if err := json.Unmarshal(data, &prof); err != nil || prof.DefaultAction == "" {
-				return fmt.Errorf("seccomp profile %s: not an OCI runtime-spec linux.seccomp object", v)
-			}
-			so.Seccomp = &prof
+			so.SeccompProfile = data
 		default:
 			return fmt.Errorf("invalid --security-opt %q: want no-new-privileges, seccomp=FILE or seccomp=unconfined", o)
 		}

@@ -191,3 +191,14 @@ func TestRunSeccompProfile(t *testing.T) {
 	os.WriteFile(bad, []byte(`{"nope":1}`), 0o644)
 	e.expect(125, "", "run", "--rm", "--security-opt", "seccomp="+bad, "busybox", "true")
 }
+
+// TestRunDefaultSeccomp: like docker, containers get the default profile
+// (unshare of a user namespace is denied without CAP_SYS_ADMIN) unless
+// seccomp=unconfined or --privileged.
+func TestRunDefaultSeccomp(t *testing.T) {
+	e := newEnv(t)
+	probe := "unshare -U true 2>/dev/null; echo rc=$?; grep ^Seccomp: /proc/self/status"
+	e.expect(0, "rc=1\nSeccomp:\t2", "run", "--rm", "busybox", "sh", "-c", probe)
+	e.expect(0, "rc=0\nSeccomp:\t0", "run", "--rm", "--security-opt", "seccomp=unconfined", "busybox", "sh", "-c", probe)
+	e.expect(0, "Seccomp:\t0", "run", "--rm", "--privileged", "busybox", "sh", "-c", probe)
+}

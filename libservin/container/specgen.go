@@ -1,7 +1,9 @@
 package container
 
 import (
+	"errors"
 	"fmt"
+	"github.com/servin/servin/libservin/seccomp"
 	"os"
 	"strings"
 
@@ -37,11 +39,14 @@ type SpecOptions struct {
 	Privileged  bool
 	// NoNewPrivileges: --security-opt no-new-privileges.
 	NoNewPrivileges bool
-	// Seccomp is the profile (nil: none).
-	Seccomp   *specs.LinuxSeccomp
-	Memory    int64   // bytes, 0: unlimited
-	CPUs      float64 // 0: unlimited
-	PidsLimit int64   // 0: unlimited
+	// SeccompProfile is a profile in Docker's JSON format or an OCI
+	// linux.seccomp object (--security-opt seccomp=FILE); nil: the default
+	// profile, unless SeccompUnconfined.
+	SeccompProfile    []byte
+	SeccompUnconfined bool
+	Memory            int64   // bytes, 0: unlimited
+	CPUs              float64 // 0: unlimited
+	PidsLimit         int64   // 0: unlimited
 	// Mounts are appended after the default ones (volumes, binds, tmpfs,
 	// /etc/hosts and friends).
 	Mounts      []specs.Mount
@@ -86,8 +91,10 @@ func GenerateSpec(proc *specs.Process, o SpecOptions) (*specs.Spec, error) {
 				s.Mounts[i].Options = withoutOption(m.Options, "ro")
 			}
 		}
-	} else {
-		s.Linux.Seccomp = o.Seccomp
+	} else if !o.SeccompUnconfined {
+		if s.Linux.Seccomp, err = seccompProfile(o.SeccompProfile, caps); err != nil {
+			return nil, err
+		}
 	}
 	s.Mounts = append(s.Mounts, o.Mounts...)
 	setResources(s.Linux.Resources, o)
@@ -240,4 +247,24 @@ func HostFiles(dir, hostname, networkMode string, extraHosts []string) ([]specs.
 		mounts = append(mounts, specs.Mount{Destination: "/etc/" + f.name, Type: "bind", Source: p, Options: []string{"rbind", "rprivate"}})
 	}
 	return mounts, nil
+}
+
+// seccompProfile resolves the container's seccomp filter for its bounding
+// capabilities, as docker does: the given profile, else the default one.
+// Off Linux there is no filter to build.
+func seccompProfile(data []byte, caps []string) (*specs.LinuxSeccomp, error) {
+	var prof *specs.LinuxSeccomp
+	var err error
+	if data != nil {
+		prof, err = seccomp.ParseProfile(data, caps)
+	} else {
+		prof, err = seccomp.DefaultProfileFor(caps)
+	}
+	if errors.Is(err, errors.ErrUnsupported) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("seccomp profile: %w", err)
+	}
+	return prof, nil
 }

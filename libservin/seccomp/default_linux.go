@@ -43,5 +43,11 @@ func ParseProfile(data []byte, caps []string) (*specs.LinuxSeccomp, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse seccomp profile: %w", err)
 	}
+	if p == nil || p.DefaultAction == "" {
+		return nil, fmt.Errorf("parse seccomp profile: no defaultAction: %w", ErrInvalid)
+	}
+	if err := Validate(p); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
