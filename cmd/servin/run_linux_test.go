@@ -202,3 +202,21 @@ func TestRunDefaultSeccomp(t *testing.T) {
 	e.expect(0, "rc=0\nSeccomp:\t0", "run", "--rm", "--security-opt", "seccomp=unconfined", "busybox", "sh", "-c", probe)
 	e.expect(0, "Seccomp:\t0", "run", "--rm", "--privileged", "busybox", "sh", "-c", probe)
 }
+
+// TestRunPrivilegedDevices: --privileged gives the container the host's
+// device nodes, as docker does; a default container has only the standard ones.
+func TestRunPrivilegedDevices(t *testing.T) {
+	var dev string
+	for _, d := range []string{"/dev/kmsg", "/dev/loop-control", "/dev/fuse", "/dev/mem"} {
+		if _, err := os.Stat(d); err == nil {
+			dev = d
+			break
+		}
+	}
+	if dev == "" {
+		t.Skip("skipping: the host has none of the probe devices")
+	}
+	e := newEnv(t)
+	e.expect(0, "c\n", "run", "--rm", "--privileged", "busybox", "sh", "-c", "ls -l "+dev+" | cut -c1")
+	e.expect(0, "missing\n", "run", "--rm", "busybox", "sh", "-c", "test -e "+dev+" || echo missing")
+}

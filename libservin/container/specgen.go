@@ -86,6 +86,7 @@ func GenerateSpec(proc *specs.Process, o SpecOptions) (*specs.Spec, error) {
 	if o.Privileged {
 		s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = nil, nil
 		s.Linux.Resources.Devices = []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
+		s.Linux.Devices = hostDevices()
 		for i, m := range s.Mounts {
 			if m.Destination == "/sys" {
 				s.Mounts[i].Options = withoutOption(m.Options, "ro")
