@@ -33,7 +33,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build servin-run: %v\n%s", err, out)
 		os.Exit(1)
 	}
+	cleanCgroups := testutil.CgroupParents("servin", "libpod_parent", "servin-test-crash-*")
 	code := m.Run()
+	cleanCgroups()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -41,7 +41,9 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
+	cleanCgroups := testutil.CgroupParents("servin", "libpod_parent", "servin-test-crash-*")
 	code := m.Run()
+	cleanCgroups()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
