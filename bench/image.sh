@@ -5,7 +5,9 @@
 # order), and a re-pull of an image already present.
 #
 # Builds a ≈40 MB image locally (a busybox base plus LAYERS gzip layers of
-# FILES incompressible files of FILE_KB KiB each, added with umoci insert),
+# FILES files of about FILE_KB KiB each; CONTENT=random
+# makes them incompressible, CONTENT=text makes ~2.8x compressible word
+# soup, 2500 files of ~11 KiB a layer by default, so gzip costs count),
 # pushes it with servin-image to a Debian docker-registry on 127.0.0.1, then
 # runs, alternately, BENCH_N times:
 #   servin  servin-image pull (fresh --root) + servin-image unpack
@@ -20,7 +22,7 @@
 # does not dominate. The first iteration checks that servin's and umoci's
 # rootfs hold the same files as tar's.
 #
-# Knobs: BENCH_N (or RUNS, default 7), LAYERS (4), FILES (1000), FILE_KB (10),
+# Knobs: BENCH_N (or RUNS, default 7), CONTENT (random), LAYERS (4), FILES, FILE_KB,
 # JOBS (4: servin --jobs and curl parallelism), SERVIN_IMAGE (bin/servin-image).
 # Needs: docker-registry, skopeo, umoci, curl, tar, gzip, busybox-static.
 set -euo pipefail
@@ -28,8 +30,12 @@ cd "$(dirname "$0")/.."
 BIN=${SERVIN_IMAGE:-$PWD/bin/servin-image}
 N=${BENCH_N:-${RUNS:-7}}
 LAYERS=${LAYERS:-4}
-FILES=${FILES:-1000}
-FILE_KB=${FILE_KB:-10}
+CONTENT=${CONTENT:-random}
+case $CONTENT in
+random) FILES=${FILES:-1000} FILE_KB=${FILE_KB:-10} ;;
+text) FILES=${FILES:-2500} FILE_KB=${FILE_KB:-11} ;;
+*) echo "bench/image.sh: CONTENT must be random or text" >&2; exit 2 ;;
+esac
 JOBS=${JOBS:-4}
 
 for t in docker-registry skopeo umoci curl tar gzip; do
@@ -93,28 +99,84 @@ for _ in $(seq 100); do curl -fsS "http://$REG/v2/" >/dev/null 2>&1 && break; sl
 curl -fsS "http://$REG/v2/" >/dev/null || { echo "bench/image.sh: registry did not start" >&2; cat "$WORK/registry.log" >&2; exit 1; }
 
 # --- test image ----------------------------------------------------------------
-SRC=$WORK/src
-mkdir -p "$WORK/rootfs/bin"
-cp /bin/busybox "$WORK/rootfs/bin/"
-ln -s busybox "$WORK/rootfs/bin/sh"
-tar -C "$WORK/rootfs" -cf "$WORK/base.tar" .
-"$BIN" --root "$SRC" import "$WORK/base.tar" bench:latest >/dev/null
-for l in $(seq "$LAYERS"); do
-	d=$WORK/layer$l/data$l
-	mkdir -p "$d"
+# gen_random DIR: FILES files of FILE_KB KiB from /dev/urandom.
+gen_random() {
+	local f
 	for f in $(seq "$FILES"); do
-		head -c $((FILE_KB * 1024)) /dev/urandom >"$d/f$f"
+		head -c $((FILE_KB * 1024)) /dev/urandom >"$1/f$f"
 	done
-	umoci insert --image "$SRC/images:docker.io/library/bench:latest" "$d" "/data$l" >/dev/null
-	rm -rf "$WORK/layer$l"
+}
+# gen_text DIR SEED: FILES files of 0.5-1.5 FILE_KB KiB, lines of words from
+# a random 400-word vocabulary and numbers (gzip -6 ≈ 2.8x, like text/ELF).
+gen_text() {
+	awk -v n="$FILES" -v kb="$FILE_KB" -v dir="$1" -v seed="$2" 'BEGIN {
+		srand(seed)
+		for (i = 0; i < 400; i++) {
+			w = ""; l = 2 + int(rand() * 9)
+			for (j = 0; j < l; j++) w = w sprintf("%c", 97 + int(rand() * 26))
+			V[i] = w
+		}
+		for (f = 1; f <= n; f++) {
+			p = dir "/f" f; size = 0; target = kb * 1024 * (0.5 + rand())
+			while (size < target) {
+				line = ""; k = 3 + int(rand() * 10)
+				for (j = 0; j < k; j++) line = line V[int(rand() * 400)] " "
+				line = line int(rand() * 100000) "\n"
+				printf "%s", line > p; size += length(line)
+			}
+			close(p)
+		}
+	}'
+}
+# The image is assembled as an OCI layout here, each layer a GNU tar | gzip
+# (umoci 0.4.7's insert leaves out the tar end-of-archive blocks, which GNU
+# tar then rejects: umoci issue #436), and pushed with servin-image copy.
+SRC=$WORK/src
+mkdir -p "$SRC/blobs/sha256" "$WORK/gen"
+echo '{"imageLayoutVersion":"1.0.0"}' >"$SRC/oci-layout"
+# add_blob FILE: moves FILE into the layout and prints "sha256:HEX SIZE".
+add_blob() {
+	local h n
+	h=$(sha256sum "$1" | cut -d' ' -f1)
+	n=$(stat -c %s "$1")
+	mv "$1" "$SRC/blobs/sha256/$h"
+	echo "sha256:$h $n"
+}
+# add_layer DIR ENTRY: tars DIR/ENTRY, gzips it and adds it; appends to LDESC and DIFFS.
+LDESC= DIFFS=
+add_layer() {
+	local diff d n
+	tar --sort=name --numeric-owner --owner=0 --group=0 --mtime=@0 -C "$1" -cf "$WORK/gen/layer.tar" "$2"
+	diff=sha256:$(sha256sum "$WORK/gen/layer.tar" | cut -d' ' -f1)
+	gzip -6 -n "$WORK/gen/layer.tar"
+	read -r d n < <(add_blob "$WORK/gen/layer.tar.gz")
+	LDESC+="${LDESC:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"$d\",\"size\":$n}"
+	DIFFS+="${DIFFS:+,}\"$diff\""
+}
+mkdir -p "$WORK/gen/base/bin"
+cp /bin/busybox "$WORK/gen/base/bin/"
+ln -s busybox "$WORK/gen/base/bin/sh"
+add_layer "$WORK/gen/base" bin
+for l in $(seq "$LAYERS"); do
+	mkdir -p "$WORK/gen/l$l/data$l"
+	gen_$CONTENT "$WORK/gen/l$l/data$l" "$l"
+	add_layer "$WORK/gen/l$l" "data$l"
+	rm -rf "$WORK/gen/l$l"
 done
-"$BIN" --root "$SRC" push -q bench:latest "$REG/bench:v1" >/dev/null
-SIZE=$("$BIN" --root "$SRC" inspect -f '{{.Size}}' bench:latest)
-BLOBS=$("$BIN" --root "$SRC" inspect -f '{{range .Layers}}{{.Digest}} {{end}}' bench:latest)
-CONFIG=$("$BIN" --root "$SRC" inspect -f '{{.ID}}' bench:latest)
-rm -rf "$SRC" "$WORK/rootfs" "$WORK/base.tar"
+ARCH=$(go env GOARCH 2>/dev/null || echo amd64)
+printf '{"architecture":"%s","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' "$ARCH" "$DIFFS" >"$WORK/gen/config"
+read -r CONFIG csize < <(add_blob "$WORK/gen/config")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%d},"layers":[%s]}' \
+	"$CONFIG" "$csize" "$LDESC" >"$WORK/gen/manifest"
+read -r mdigest msize < <(add_blob "$WORK/gen/manifest")
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%d,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}' \
+	"$mdigest" "$msize" >"$SRC/index.json"
+"$BIN" copy -q "oci:$SRC:v1" "docker://$REG/bench:v1" >/dev/null
+BLOBS=$(printf '%s\n' "$LDESC" | grep -o 'sha256:[0-9a-f]*' | tr '\n' ' ')
+SIZE=$(du -cb "$SRC/blobs/sha256" | tail -1 | cut -f1)
+rm -rf "$SRC" "$WORK/gen"
 NFILES=$((LAYERS * FILES + 2))
-echo "image: $(echo "$BLOBS" | wc -w) gzip layers, $((SIZE / 1000000)) MB compressed, ~$NFILES files; registry $REG (docker-registry)"
+echo "image: $(echo "$BLOBS" | wc -w) gzip layers, $((SIZE / 1000000)) MB compressed, ~$NFILES files ($CONTENT content); registry $REG (docker-registry)"
 echo "outputs on $FSDESC; $N iterations, alternating servin / skopeo+umoci / floor / re-pulls"
 
 # --- the timed cases ---------------------------------------------------------------
