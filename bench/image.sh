@@ -5,10 +5,10 @@
 # order), and a re-pull of an image already present.
 #
 # Builds a ≈40 MB image locally (a busybox base plus LAYERS gzip layers of
-# FILES files of about FILE_KB KiB each; CONTENT=random
-# makes them incompressible, CONTENT=text makes ~2.8x compressible word
-# soup, 2500 files of ~11 KiB a layer by default, so gzip costs count),
-# pushes it with servin-image to a Debian docker-registry on 127.0.0.1, then
+# FILES files of about FILE_KB KiB each: CONTENT=random makes 1000 files of
+# 10 KiB a layer, incompressible; CONTENT=text 2500 files of ~11 KiB a layer
+# of ~2.8x compressible word soup, so that gzip costs count), pushes it with
+# servin-image copy to a Debian docker-registry on 127.0.0.1, then
 # runs, alternately, BENCH_N times:
 #   servin  servin-image pull (fresh --root) + servin-image unpack
 #   peer    skopeo copy docker://… oci:DIR:v1 (fresh DIR) + umoci unpack
@@ -16,7 +16,8 @@
 #           tar -xzf of each layer in order into one directory
 #   re-pull servin-image pull into the root that already has the image,
 #           skopeo copy into the oci: directory that already has it
-# and prints the medians and the medians of the per-iteration ratios.
+# and prints the median wall and CPU (user+sys of every process the case ran)
+# times and the medians of the per-iteration wall-time ratios.
 # Everything (registry storage, stores, bundles) lives on a private tmpfs
 # mounted for the run (as root; else a directory in /dev/shm), so disk noise
 # does not dominate. The first iteration checks that servin's and umoci's
@@ -178,6 +179,7 @@ rm -rf "$SRC" "$WORK/gen"
 NFILES=$((LAYERS * FILES + 2))
 echo "image: $(echo "$BLOBS" | wc -w) gzip layers, $((SIZE / 1000000)) MB compressed, ~$NFILES files ($CONTENT content); registry $REG (docker-registry)"
 echo "outputs on $FSDESC; $N iterations, alternating servin / skopeo+umoci / floor / re-pulls"
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- the timed cases ---------------------------------------------------------------
 R=$WORK/run
@@ -210,16 +212,37 @@ servin_repull() { "$BIN" --root "$R/servin" pull -q --jobs "$JOBS" "$REG/bench:v
 peer_repull() { skopeo copy -q --src-tls-verify=false "docker://$REG/bench:v1" "oci:$R/oci:v1" >/dev/null; }
 floor_repull() { curl -fsS -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$REG/v2/bench/manifests/v1"; }
 
-# step NAME CMD...: runs CMD (stdout discarded) and appends its wall time in
-# seconds to T[NAME]. timed NAME is step NAME NAME.
-declare -A T
+# cpu_now sets CPU_US to the user+sys CPU time (µs) of this shell's waited-for
+# children so far (bash's times builtin, run here, not in a subshell: a
+# forked subshell starts at zero). Grandchildren count when their parent
+# waited for them (tar's gzip, xargs' curls); the registry does not.
+cpu_now() {
+	local u s
+	times >"$WORK/times"
+	{ read -r _ _; read -r u s; } <"$WORK/times"
+	CPU_US=$(($(tus "$u") + $(tus "$s")))
+}
+# tus 1m2.345s: microseconds.
+tus() {
+	local m=${1%%m*} r=${1#*m}
+	r=${r%s}
+	echo $(((10#$m * 60 + 10#${r%.*}) * 1000000 + 10#${r#*.} * 1000))
+}
+# step NAME CMD...: runs CMD (stdout discarded) and appends its wall time and
+# CPU time (user+sys of the processes it ran) in seconds to T[NAME], C[NAME].
+# timed NAME is step NAME NAME.
+declare -A T C
 step() {
-	local name=$1 s e
+	local name=$1 s e c
 	shift
+	cpu_now
+	c=$CPU_US
 	s=${EPOCHREALTIME/./}
 	"$@" >/dev/null
 	e=${EPOCHREALTIME/./}
+	cpu_now
 	T[$name]+="$((e - s))e-6 "
+	C[$name]+="$((CPU_US - c))e-6 "
 }
 timed() { step "$1" "$1"; }
 CASES="servin_cold peer_cold floor_cold servin_repull peer_repull floor_repull"
@@ -237,27 +260,28 @@ for i in $(seq "$N"); do
 	fi
 done
 rm -rf "$R"
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- report ---------------------------------------------------------------------
 median() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 # ratios A B: the per-iteration ratios A[i]/B[i].
 ratios() { paste -d' ' <(printf '%s\n' ${T[$1]}) <(printf '%s\n' ${T[$2]}) | awk '{printf "%.4f ", $1 / $2}'; }
 mr() { median "$(ratios "$1" "$2")"; }
-printf '\nmedian wall time of %d runs (s)\n' "$N"
-printf '  %-44s %7.3f\n' \
-	"servin-image pull + unpack" "$(median "${T[servin_cold]}")" \
-	"skopeo copy + umoci unpack" "$(median "${T[peer_cold]}")" \
-	"floor: parallel curl + tar -xzf" "$(median "${T[floor_cold]}")" \
-	"  servin-image pull" "$(median "${T[servin_pull]}")" \
-	"  servin-image unpack" "$(median "${T[servin_unpack]}")" \
-	"  skopeo copy" "$(median "${T[skopeo_copy]}")" \
-	"  umoci unpack" "$(median "${T[umoci_unpack]}")" \
-	"  parallel curl of the blobs" "$(median "${T[curl_get]}")" \
-	"  tar -xzf of each layer" "$(median "${T[tar_xzf]}")" \
-	"re-pull: servin-image pull (image present)" "$(median "${T[servin_repull]}")" \
-	"re-pull: skopeo copy (image present)" "$(median "${T[peer_repull]}")" \
-	"re-pull floor: curl of the manifest" "$(median "${T[floor_repull]}")"
-printf 'median of per-iteration ratios\n'
+printf '\n  %-44s %7s  %7s\n' "medians of $N runs, seconds" wall cpu
+row() { printf '  %-44s %7.3f  %7.3f\n' "$1" "$(median "${T[$2]}")" "$(median "${C[$2]}")"; }
+row "servin-image pull + unpack" servin_cold
+row "skopeo copy + umoci unpack" peer_cold
+row "floor: parallel curl + tar -xzf" floor_cold
+row "  servin-image pull" servin_pull
+row "  servin-image unpack" servin_unpack
+row "  skopeo copy" skopeo_copy
+row "  umoci unpack" umoci_unpack
+row "  parallel curl of the blobs" curl_get
+row "  tar -xzf of each layer" tar_xzf
+row "re-pull: servin-image pull (image present)" servin_repull
+row "re-pull: skopeo copy (image present)" peer_repull
+row "re-pull floor: curl of the manifest" floor_repull
+printf 'median of per-iteration wall-time ratios\n'
 printf '  %-44s %7.2fx  (target <= 1.5x)\n' "servin / floor" "$(mr servin_cold floor_cold)"
 printf '  %-44s %7.2fx\n' \
 	"(skopeo+umoci) / floor" "$(mr peer_cold floor_cold)" \
@@ -268,3 +292,4 @@ printf '  %-44s %7.2fx\n' \
 	"  unpack: umoci / tar -xzf" "$(mr umoci_unpack tar_xzf)" \
 	"re-pull: servin / skopeo" "$(mr servin_repull peer_repull)" \
 	"re-pull: servin / manifest GET" "$(mr servin_repull floor_repull)"
+echo "$(nproc) CPUs; load average before $LOAD0, after $LOAD1 (other load on the host makes wall times noisy and hides parallel gains)"
