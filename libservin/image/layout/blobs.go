@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync"
 
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -138,7 +139,7 @@ func (w *Writer) WriteBlob(ctx context.Context, desc ocispec.Descriptor, r io.Re
 	if w.s.HasBlob(desc.Digest) {
 		return nil
 	}
-	_, err := w.ingest(ctx, VerifyReader(r, desc.Digest, desc.Size), desc.Digest.Algorithm(), desc.Digest)
+	_, err := w.ingest(ctx, r, desc.Digest, desc.Size)
 	if err != nil {
 		return fmt.Errorf("write blob %s: %w", desc.Digest, err)
 	}
@@ -148,7 +149,7 @@ func (w *Writer) WriteBlob(ctx context.Context, desc ocispec.Descriptor, r io.Re
 // Ingest stores the content of r as a new blob whose digest is computed
 // while streaming (sha256), and returns its digest and size.
 func (w *Writer) Ingest(ctx context.Context, r io.Reader) (digest.Digest, int64, error) {
-	d, err := w.ingest(ctx, r, digest.SHA256, "")
+	d, err := w.ingest(ctx, r, "", -1)
 	if err != nil {
 		return "", 0, fmt.Errorf("ingest blob: %w", err)
 	}
@@ -159,7 +160,15 @@ func (w *Writer) Ingest(ctx context.Context, r io.Reader) (digest.Digest, int64,
 	return d, fi.Size(), nil
 }
 
-func (w *Writer) ingest(ctx context.Context, r io.Reader, alg digest.Algorithm, want digest.Digest) (d digest.Digest, err error) {
+// ingestBufSize is the copy buffer of ingest: large reads and writes
+// (a socket gives up to its receive buffer at once).
+const ingestBufSize = 256 << 10
+
+var ingestBufs = sync.Pool{New: func() any { b := make([]byte, ingestBufSize); return &b }}
+
+// ingest copies r into a new blob, hashing it once: verified against want
+// and size when want is given, else as sha256.
+func (w *Writer) ingest(ctx context.Context, r io.Reader, want digest.Digest, size int64) (d digest.Digest, err error) {
 	f, err := os.CreateTemp(w.s.path(tmpDirName), "blob-*")
 	if err != nil {
 		return "", err
@@ -170,13 +179,22 @@ func (w *Writer) ingest(ctx context.Context, r io.Reader, alg digest.Algorithm, 
 			os.Remove(f.Name())
 		}
 	}()
-	dg := alg.Digester()
-	if _, err = io.Copy(io.MultiWriter(f, dg.Hash()), ctxReader{ctx, r}); err != nil {
+	var dg digest.Digester
+	if want != "" {
+		r = VerifyReader(r, want, size)
+		d = want
+	} else {
+		dg = digest.SHA256.Digester()
+		r = io.TeeReader(r, dg.Hash())
+	}
+	bp := ingestBufs.Get().(*[]byte)
+	defer ingestBufs.Put(bp)
+	// writerOnly hides os.File's ReadFrom, which would copy in 32 KiB steps.
+	if _, err = io.CopyBuffer(writerOnly{f}, ctxReader{ctx, r}, *bp); err != nil {
 		return "", err
 	}
-	d = dg.Digest()
-	if want != "" && d != want {
-		return "", fmt.Errorf("%w: content is %s", ErrDigest, d)
+	if dg != nil {
+		d = dg.Digest()
 	}
 	if err = f.Sync(); err != nil {
 		return "", err
@@ -184,7 +202,7 @@ func (w *Writer) ingest(ctx context.Context, r io.Reader, alg digest.Algorithm, 
 	if err = f.Close(); err != nil {
 		return "", err
 	}
-	if err = os.MkdirAll(w.s.path("blobs", alg.String()), 0o755); err != nil {
+	if err = os.MkdirAll(w.s.path("blobs", d.Algorithm().String()), 0o755); err != nil {
 		return "", err
 	}
 	if err = os.Chmod(f.Name(), 0o644); err != nil {
@@ -199,6 +217,10 @@ func (w *Writer) WriteBlobBytes(ctx context.Context, mediaType string, data []by
 	desc := ocispec.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(data), Size: int64(len(data))}
 	return desc, w.WriteBlob(ctx, desc, bytesReader(data))
 }
+
+type writerOnly struct{ w io.Writer }
+
+func (w writerOnly) Write(p []byte) (int, error) { return w.w.Write(p) }
 
 type ctxReader struct {
 	ctx context.Context

@@ -106,7 +106,7 @@ func (b *storeBlob) Compressed() (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return verifyingFile{Reader: VerifyReader(f, d, b.desc.Size), f: f}, nil
+	return verifyingFile{Reader: VerifyReader(f, d, b.desc.Size), f: f, d: d}, nil
 }
 
 // DiffID comes from the config, saving a decompression.
@@ -127,6 +127,12 @@ func (b *storeBlob) DiffID() (v1.Hash, error) {
 type verifyingFile struct {
 	io.Reader
 	f *os.File
+	d digest.Digest
 }
 
 func (v verifyingFile) Close() error { return v.f.Close() }
+
+// VerifiesDigest says that reading to the end checks the content against
+// this digest and the descriptor's size (so consumers such as unpack need
+// not hash the blob again).
+func (v verifyingFile) VerifiesDigest() digest.Digest { return v.d }

@@ -68,19 +68,7 @@ func (w *Writer) WriteImage(ctx context.Context, img v1.Image, opts ...WriteOpti
 	if err := g.Wait(); err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("write image %s: %w", desc.Digest, err)
 	}
-	cfg, err := img.RawConfigFile()
-	if err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("write image %s: config: %w", desc.Digest, err)
-	}
-	m, err := img.Manifest()
-	if err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("write image %s: %w", desc.Digest, err)
-	}
-	cdesc := ocispec.Descriptor{MediaType: string(m.Config.MediaType), Digest: digest.FromBytes(cfg), Size: int64(len(cfg))}
-	if cdesc.Digest.String() != m.Config.Digest.String() {
-		return ocispec.Descriptor{}, fmt.Errorf("write image %s: config: %w", desc.Digest, ErrDigest)
-	}
-	if err := w.WriteBlob(ctx, cdesc, bytesReader(cfg)); err != nil {
+	if err := w.writeConfig(ctx, img); err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("write image %s: config: %w", desc.Digest, err)
 	}
 	if o.convert && desc.MediaType == mediaTypeDockerManifest {
@@ -93,6 +81,28 @@ func (w *Writer) WriteImage(ctx context.Context, img v1.Image, opts ...WriteOpti
 		return ocispec.Descriptor{}, fmt.Errorf("write image %s: manifest: %w", desc.Digest, err)
 	}
 	return desc, nil
+}
+
+// writeConfig stores the config blob of img unless the store has it (a
+// re-pull then does not fetch it again).
+func (w *Writer) writeConfig(ctx context.Context, img v1.Image) error {
+	m, err := img.Manifest()
+	if err != nil {
+		return err
+	}
+	want := digest.Digest(m.Config.Digest.String())
+	if want.Validate() == nil && w.s.HasBlob(want) {
+		return nil
+	}
+	cfg, err := img.RawConfigFile()
+	if err != nil {
+		return err
+	}
+	cdesc := ocispec.Descriptor{MediaType: string(m.Config.MediaType), Digest: digest.FromBytes(cfg), Size: int64(len(cfg))}
+	if cdesc.Digest != want {
+		return ErrDigest
+	}
+	return w.WriteBlob(ctx, cdesc, bytesReader(cfg))
 }
 
 func (w *Writer) writeLayer(ctx context.Context, l v1.Layer, progress func(Progress)) error {

@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/servin/servin/libservin/image/imagetest"
@@ -301,5 +302,61 @@ func TestCredentialsFromDockerConfig(t *testing.T) {
 	}
 	if _, err := transport.Pull(ctx, newStore(t), p.host()+"/app:v1"); err != nil {
 		t.Fatalf("pull with credentials: %v", err)
+	}
+}
+
+// A re-pull asks the registry for the manifest only: no config or layer
+// blob, and no second registry ping for the blob fetcher. A pull that
+// misses one layer fetches just that one.
+func TestRePullFetchesOnlyWhatIsMissing(t *testing.T) {
+	ctx := context.Background()
+	reg := imagetest.StartRegistry(t)
+	a := newStore(t)
+	img := bigImage(t)
+	a.WriteImage(ctx, img, layout.WithNames("docker.io/library/app:v1"))
+	if _, err := transport.Push(ctx, a, "app:v1", reg+"/app:v1"); err != nil {
+		t.Fatal(err)
+	}
+	p := newProxy(t, reg)
+	s := newStore(t)
+	if _, err := transport.Pull(ctx, s, p.host()+"/app:v1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := p.seen(`^GET /v2/app/blobs/`); n != 3 {
+		t.Fatalf("first pull: %d blob GETs, want 3 (config, 2 layers): %v", n, p.requests)
+	}
+	p.mu.Lock()
+	p.requests = nil
+	p.mu.Unlock()
+	if _, err := transport.Pull(ctx, s, p.host()+"/app:v1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := p.seen(`/blobs/`); n != 0 {
+		t.Errorf("re-pull: %d blob requests: %v", n, p.requests)
+	}
+	if n := p.seen(`^GET /v2/ `); n > 1 {
+		t.Errorf("re-pull: %d registry pings: %v", n, p.requests)
+	}
+	if n := p.seen(`/manifests/v1`); n == 0 {
+		t.Errorf("re-pull did not ask for the manifest: %v", p.requests)
+	}
+
+	// Without one layer blob: only that one is fetched.
+	layers, _ := img.Layers()
+	ld, _ := layers[1].Digest()
+	if err := os.Remove(s.BlobPath(digest.Digest(ld.String()))); err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	p.requests = nil
+	p.mu.Unlock()
+	if _, err := transport.Pull(ctx, s, p.host()+"/app:v1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := p.seen(`/blobs/`); n != 1 || p.seen(ld.Hex) != 1 {
+		t.Errorf("pull missing one layer: requests %v, want one GET of %s", p.requests, ld)
+	}
+	if err := s.Verify(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	ggcrname "github.com/google/go-containerregistry/pkg/name"
@@ -60,10 +61,7 @@ func remoteSource(ctx context.Context, ref string, o *options) (*source, error) 
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: %w", ref, err)
 	}
-	f, err := newFetcher(ctx, r.Context(), o)
-	if err != nil {
-		return nil, fmt.Errorf("pull %s: %w", ref, err)
-	}
+	f := &lazyFetcher{open: func() (*fetcher, error) { return newFetcher(ctx, r.Context(), o) }}
 	desc, err := describe(img)
 	if err != nil {
 		return nil, err
@@ -75,10 +73,24 @@ func remoteSource(ctx context.Context, ref string, o *options) (*source, error) 
 	return src, nil
 }
 
+// lazyFetcher makes the fetcher (credentials, registry ping) when the
+// first blob is fetched: a re-pull of an image the store has fetches none.
+type lazyFetcher struct {
+	open func() (*fetcher, error)
+	once sync.Once
+	f    *fetcher
+	err  error
+}
+
+func (l *lazyFetcher) get() (*fetcher, error) {
+	l.once.Do(func() { l.f, l.err = l.open() })
+	return l.f, l.err
+}
+
 // fetchedImage replaces the layers of a remote image by resumable ones.
 type fetchedImage struct {
 	v1.Image
-	f *fetcher
+	f *lazyFetcher
 }
 
 func (i *fetchedImage) Layers() ([]v1.Layer, error) {
@@ -95,7 +107,7 @@ func (i *fetchedImage) Layers() ([]v1.Layer, error) {
 
 type fetchedLayer struct {
 	v1.Layer
-	f *fetcher
+	f *lazyFetcher
 }
 
 func (l *fetchedLayer) Compressed() (io.ReadCloser, error) {
@@ -107,7 +119,11 @@ func (l *fetchedLayer) Compressed() (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return l.f.open(h, size), nil
+	f, err := l.f.get()
+	if err != nil {
+		return nil, err
+	}
+	return f.open(h, size), nil
 }
 
 // writeRemote pushes src to a registry. Layers the source image has under

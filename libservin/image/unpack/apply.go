@@ -23,33 +23,56 @@ var (
 // ApplyLayer extracts one layer (tar, tar+gzip or tar+zstd, detected by its
 // magic bytes) into dir, which must exist. Whiteouts delete from dir, or
 // with WithOverlayWhiteouts are written as overlayfs whiteouts. The stream
-// is read once: its digest and the diffID are computed while extracting,
-// checked against WithDigest and WithDiffID when given (ErrDigestMismatch),
-// and the diffID is returned.
+// is read once: the diffID (and, with WithDigest, the blob digest) is
+// computed while extracting, checked against WithDiffID and WithDigest when
+// given (ErrDigestMismatch), and the diffID is returned.
 //
 // On error dir holds a partial extraction: callers that need atomicity
 // extract into a temporary directory and rename it (Unpack and the
 // snapshot store do).
 func ApplyLayer(ctx context.Context, dir string, r io.Reader, opts ...ApplyOption) (digest.Digest, error) {
-	cfg := newApplyConfig(opts)
-	blobDigester := digester(cfg.digest)
-	diffDigester := digester(cfg.diffID)
-	// Everything up to the tar stream (reading, both digests,
-	// decompression) runs in the read-ahead goroutine.
-	ls := &layerStream{r: r, blob: blobDigester, diff: diffDigester}
-	ahead := newAheadReader(ls, ls.close)
-	defer ahead.Close()
-	if err := extract(ctx, dir, tar.NewReader(ahead), cfg); err != nil {
+	l := openLayer(r, newApplyConfig(opts), aheadChunks)
+	defer l.close()
+	return l.apply(ctx, dir)
+}
+
+// openedLayer is a layer whose reading, hashing and decompression run in
+// a read-ahead goroutine from the moment it is opened.
+type openedLayer struct {
+	cfg   *applyConfig
+	ls    *layerStream
+	ahead *aheadReader
+}
+
+// openLayer starts reading r (up to chunks read-ahead buffers) for cfg.
+// The blob is hashed only when cfg asks for its digest to be checked.
+func openLayer(r io.Reader, cfg *applyConfig, chunks int) *openedLayer {
+	ls := &layerStream{r: r, diff: digester(cfg.diffID)}
+	if cfg.digest != "" {
+		ls.blob = digester(cfg.digest)
+	}
+	return &openedLayer{cfg: cfg, ls: ls, ahead: newAheadReader(ls, chunks, ls.close)}
+}
+
+// close stops the read-ahead goroutine.
+func (l *openedLayer) close() { l.ahead.Close() }
+
+// apply extracts the layer into dir and checks its digests.
+func (l *openedLayer) apply(ctx context.Context, dir string) (digest.Digest, error) {
+	cfg := l.cfg
+	if err := extract(ctx, dir, tar.NewReader(l.ahead), cfg); err != nil {
 		return "", fmt.Errorf("apply layer to %s: %w", dir, err)
 	}
 	// The tar end-of-archive blocks, padding and the compressed trailer
 	// (gzip CRC) are part of the digests: read them too.
-	if _, err := io.Copy(io.Discard, ahead); err != nil {
+	if _, err := io.Copy(io.Discard, l.ahead); err != nil {
 		return "", fmt.Errorf("apply layer to %s: read layer end: %w", dir, readError(err))
 	}
-	diffID := diffDigester.Digest()
-	if got := blobDigester.Digest(); cfg.digest != "" && got != cfg.digest {
-		return "", fmt.Errorf("apply layer to %s: %w: blob is %s, want %s", dir, ErrDigestMismatch, got, cfg.digest)
+	diffID := l.ls.diff.Digest()
+	if cfg.digest != "" {
+		if got := l.ls.blob.Digest(); got != cfg.digest {
+			return "", fmt.Errorf("apply layer to %s: %w: blob is %s, want %s", dir, ErrDigestMismatch, got, cfg.digest)
+		}
 	}
 	if cfg.diffID != "" && diffID != cfg.diffID {
 		return "", fmt.Errorf("apply layer to %s: %w: diffID is %s, want %s", dir, ErrDigestMismatch, diffID, cfg.diffID)
@@ -96,7 +119,8 @@ func readError(err error) error {
 }
 
 // layerStream is the uncompressed tar of a layer blob r, hashing the blob
-// and the tar as they are read. Its first Read detects the compression.
+// (when blob is set) and the tar as they are read. Its first Read detects
+// the compression.
 type layerStream struct {
 	r          io.Reader
 	blob, diff digest.Digester
@@ -107,7 +131,11 @@ type layerStream struct {
 
 func (s *layerStream) Read(p []byte) (int, error) {
 	if s.plain == nil {
-		s.br = bufio.NewReaderSize(io.TeeReader(s.r, s.blob.Hash()), 256<<10)
+		r := s.r
+		if s.blob != nil {
+			r = io.TeeReader(r, s.blob.Hash())
+		}
+		s.br = bufio.NewReaderSize(r, 256<<10)
 		plain, closeFn, err := decompress(s.br)
 		if err != nil {
 			return 0, err

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/opencontainers/go-digest"
@@ -77,41 +79,108 @@ func Unpack(ctx context.Context, img v1.Image, bundle string, opts ...Option) er
 }
 
 // ApplyImage applies every layer of img in order onto dir (flat mode),
-// checking each layer's digest and diffID while streaming.
+// checking each layer's digest and diffID while streaming. The layers are
+// extracted one after the other, but while one is extracted the next ones
+// are already read, checked and decompressed on the other cores, into
+// bounded memory (32 MiB a layer).
 func ApplyImage(ctx context.Context, img v1.Image, dir string, opts ...ApplyOption) error {
 	layers, err := img.Layers()
 	if err != nil {
 		return fmt.Errorf("list layers: %w", err)
 	}
-	for _, l := range layers {
-		if err := ApplyV1Layer(ctx, l, dir, opts...); err != nil {
+	ahead := prefetchLayers()
+	var queue []*v1Layer
+	defer func() {
+		for _, l := range queue {
+			l.close()
+		}
+	}()
+	next := 0
+	for i := range layers {
+		for ; next < len(layers) && next <= i+ahead; next++ {
+			chunks := prefetchChunks
+			if next == i {
+				chunks = aheadChunks
+			}
+			l, err := openV1Layer(layers[next], chunks, opts)
+			if err != nil {
+				return err
+			}
+			queue = append(queue, l)
+		}
+		l := queue[0]
+		queue = queue[1:]
+		err := l.apply(ctx, dir)
+		l.close()
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// prefetchLayers is how many layers ApplyImage decompresses ahead of the
+// one it extracts: one per spare core, at most 2 (memory).
+func prefetchLayers() int { return min(2, max(0, runtime.GOMAXPROCS(0)-1)) }
+
 // ApplyV1Layer applies a go-containerregistry layer onto dir, checking its
 // digest and diffID.
 func ApplyV1Layer(ctx context.Context, l v1.Layer, dir string, opts ...ApplyOption) error {
+	ol, err := openV1Layer(l, aheadChunks, opts)
+	if err != nil {
+		return err
+	}
+	defer ol.close()
+	return ol.apply(ctx, dir)
+}
+
+// v1Layer is an opened go-containerregistry layer.
+type v1Layer struct {
+	digest v1.Hash
+	rc     io.ReadCloser
+	l      *openedLayer
+}
+
+// blobVerifier is implemented by layer readers that check the blob's
+// digest and size themselves, failing the read at the end on a mismatch
+// (those of the image store do): the blob is then not hashed twice.
+type blobVerifier interface {
+	VerifiesDigest() digest.Digest
+}
+
+// openV1Layer opens l and starts reading it ahead (chunks buffers).
+func openV1Layer(l v1.Layer, chunks int, opts []ApplyOption) (*v1Layer, error) {
 	d, err := l.Digest()
 	if err != nil {
-		return fmt.Errorf("layer digest: %w", err)
+		return nil, fmt.Errorf("layer digest: %w", err)
 	}
 	diffID, err := l.DiffID()
 	if err != nil {
-		return fmt.Errorf("layer %s diffID: %w", d, err)
+		return nil, fmt.Errorf("layer %s diffID: %w", d, err)
 	}
 	rc, err := l.Compressed()
 	if err != nil {
-		return fmt.Errorf("open layer %s: %w", d, err)
+		return nil, fmt.Errorf("open layer %s: %w", d, err)
 	}
-	defer rc.Close()
-	opts = append([]ApplyOption{WithDigest(digest.Digest(d.String())), WithDiffID(digest.Digest(diffID.String()))}, opts...)
-	if _, err := ApplyLayer(ctx, dir, rc, opts...); err != nil {
-		return fmt.Errorf("unpack layer %s: %w", d, err)
+	want := []ApplyOption{WithDiffID(digest.Digest(diffID.String()))}
+	if v, ok := rc.(blobVerifier); !ok || v.VerifiesDigest().String() != d.String() {
+		want = append(want, WithDigest(digest.Digest(d.String())))
+	}
+	cfg := newApplyConfig(append(want, opts...))
+	return &v1Layer{digest: d, rc: rc, l: openLayer(rc, cfg, chunks)}, nil
+}
+
+func (l *v1Layer) apply(ctx context.Context, dir string) error {
+	if _, err := l.l.apply(ctx, dir); err != nil {
+		return fmt.Errorf("unpack layer %s: %w", l.digest, err)
 	}
 	return nil
+}
+
+// close stops reading ahead and closes the blob.
+func (l *v1Layer) close() {
+	l.l.close()
+	_ = l.rc.Close()
 }
 
 // WriteFileAtomic writes data to path through a temporary file in the same

@@ -3,38 +3,51 @@ package unpack
 import (
 	"errors"
 	"io"
+	"sync"
 )
 
-// aheadReader reads src in a goroutine, up to a few chunks ahead of its
-// consumer, so that decompressing and hashing a layer runs on one core
+// aheadReader reads src in a goroutine, up to a number of chunks ahead of
+// its consumer, so that decompressing and hashing a layer runs on one core
 // while extraction (mostly system calls) runs on another, as tar -z does
-// with its gzip child process.
+// with its gzip child process. Chunks are allocated as the goroutine gets
+// ahead, up to the limit, and recycled when the reader is done.
 type aheadReader struct {
-	full  chan []byte
-	free  chan []byte
-	stop  chan struct{}
-	done  chan struct{}
-	chunk []byte // the buffer being consumed, returned to free when done
-	cur   []byte // its unread part
-	err   error  // final error of src (io.EOF at the end), valid after done
+	full     chan []byte
+	free     chan []byte
+	stop     chan struct{}
+	done     chan struct{}
+	maxBufs  int
+	nbufs    int    // chunks allocated (goroutine side)
+	chunk    []byte // the buffer being consumed, returned to free when done
+	cur      []byte // its unread part
+	err      error  // final error of src (io.EOF at the end), valid after done
+	stopOnce sync.Once
 }
 
 const (
-	aheadChunk  = 256 << 10
+	aheadChunk = 256 << 10
+	// aheadChunks is the read-ahead of the layer being extracted: enough
+	// to keep both sides busy.
 	aheadChunks = 4
+	// prefetchChunks is the read-ahead of a layer decompressed while an
+	// earlier one is still being extracted (ApplyImage): 32 MiB, so that a
+	// typical layer is decompressed whole on the otherwise idle core.
+	prefetchChunks = 128
 )
 
-var errAheadStopped = errors.New("read-ahead stopped")
+var (
+	errAheadStopped = errors.New("read-ahead stopped")
+	chunkPool       = sync.Pool{New: func() any { b := make([]byte, aheadChunk); return &b }}
+)
 
-func newAheadReader(src io.Reader, onExit func()) *aheadReader {
+func newAheadReader(src io.Reader, maxChunks int, onExit func()) *aheadReader {
+	maxChunks = max(1, maxChunks)
 	a := &aheadReader{
-		full: make(chan []byte, aheadChunks),
-		free: make(chan []byte, aheadChunks),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
-	}
-	for range aheadChunks {
-		a.free <- make([]byte, aheadChunk)
+		full:    make(chan []byte, maxChunks),
+		free:    make(chan []byte, maxChunks),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+		maxBufs: maxChunks,
 	}
 	go func() {
 		defer onExit()
@@ -43,14 +56,34 @@ func newAheadReader(src io.Reader, onExit func()) *aheadReader {
 	return a
 }
 
+// buffer returns an empty chunk: a recycled one, a new one while under the
+// limit, else the next one the consumer frees. nil means stop.
+func (a *aheadReader) buffer() []byte {
+	select {
+	case <-a.stop:
+		return nil
+	case buf := <-a.free:
+		return buf
+	default:
+	}
+	if a.nbufs < a.maxBufs {
+		a.nbufs++
+		return (*chunkPool.Get().(*[]byte))[:0]
+	}
+	select {
+	case <-a.stop:
+		return nil
+	case buf := <-a.free:
+		return buf
+	}
+}
+
 func (a *aheadReader) run(src io.Reader) {
 	defer close(a.done)
 	defer close(a.full)
 	for {
-		var buf []byte
-		select {
-		case buf = <-a.free:
-		case <-a.stop:
+		buf := a.buffer()
+		if buf == nil {
 			a.err = errAheadStopped
 			return
 		}
@@ -63,7 +96,9 @@ func (a *aheadReader) run(src io.Reader) {
 			n += k
 		}
 		if n > 0 {
-			a.full <- buf[:n] // never blocks: at most aheadChunks buffers exist
+			a.full <- buf[:n] // never blocks: at most maxBufs buffers exist
+		} else {
+			a.free <- buf // never blocks, as above
 		}
 		if err != nil {
 			a.err = err
@@ -93,7 +128,33 @@ func (a *aheadReader) Read(p []byte) (int, error) {
 
 // Close stops the goroutine. It does not wait for it: the goroutine may
 // be blocked reading a stalled network stream, which its owner closes
-// next; it then returns without touching anything of the caller's.
+// next; it then returns without touching anything of the caller's. When
+// the goroutine has already ended, its chunks are recycled.
 func (a *aheadReader) Close() {
-	close(a.stop)
+	a.stopOnce.Do(func() { close(a.stop) })
+	select {
+	case <-a.done:
+	default:
+		return
+	}
+	if a.chunk != nil {
+		a.free <- a.chunk[:0]
+		a.chunk, a.cur = nil, nil
+	}
+	for _, ch := range []chan []byte{a.full, a.free} {
+		for {
+			var buf []byte
+			ok := true
+			select {
+			case buf, ok = <-ch:
+			default:
+				ok = false
+			}
+			if !ok {
+				break
+			}
+			buf = buf[:cap(buf)]
+			chunkPool.Put(&buf)
+		}
+	}
 }
