@@ -108,6 +108,10 @@ func TestPodman(t *testing.T) {
 	if out := p.must("run", "--rm", "--network", "none", img, "sh", "-c", "ls /sys/class/net"); out != "lo\n" {
 		t.Fatalf("--network none sees %q", out)
 	}
+	if out := p.must("run", "--rm", "--memory", "64m", "--pids-limit", "20", img, "sh", "-c",
+		"cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max"); out != "67108864\n20\n" {
+		t.Fatalf("--memory 64m --pids-limit 20 seen from inside: %q", out)
+	}
 	id := strings.TrimSpace(p.must("run", "-d", img, "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"))
 	if out := p.must("exec", id, "sh", "-c", "echo in-exec; exit 0"); out != "in-exec\n" {
 		t.Fatalf("exec: %q", out)
