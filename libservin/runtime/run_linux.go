@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"time"
 
 	"github.com/containerd/console"
 	"golang.org/x/sys/unix"
@@ -183,9 +184,14 @@ func (c *consolePair) resize() {
 	}
 }
 
+// drain waits for the last output of the pty, at most a second: a
+// process that outlived the container's init may hold the slave open.
 func (c *consolePair) drain() {
 	if c.master != nil {
-		<-c.copied
+		select {
+		case <-c.copied:
+		case <-time.After(time.Second):
+		}
 	}
 }
 
