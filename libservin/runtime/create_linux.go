@@ -29,6 +29,7 @@ func (r *Runtime) Create(ctx context.Context, id string, o CreateOptions) (err e
 	if err := ValidateID(id); err != nil {
 		return err
 	}
+	prefetchSealedSelf()
 	bundle, err := filepath.Abs(o.Bundle)
 	if err != nil {
 		return err
@@ -66,7 +67,6 @@ func (r *Runtime) Create(ctx context.Context, id string, o CreateOptions) (err e
 		rec.Bundle = bundle
 	}
 	p := &initProc{rt: r, rec: rec, opts: o}
-	p.beforeBootstrap = p.applyCgroup
 	defer func() {
 		if err != nil {
 			p.abort()
@@ -91,16 +91,18 @@ type initProc struct {
 	opts CreateOptions
 	cmd  *exec.Cmd
 	sync *os.File
-	// beforeBootstrap runs with the first child's pid before it may
-	// create or join namespaces (cgroup placement).
-	beforeBootstrap func(pid int) error
-	cg              *cgroups.Manager
+	// cg is the cgroup create made (removed again on failure); join is
+	// the one the init process enters (cg, or the container's for exec).
+	cg   *cgroups.Manager
+	join *cgroups.Manager
 }
 
-// applyCgroup creates the container's cgroup, moves the first child in
-// (every later fork inherits it, and a new cgroup namespace is rooted
-// there) and applies linux.resources, so limits hold when create returns.
-func (p *initProc) applyCgroup(pid int) error {
+// createCgroup creates the container's cgroup and applies
+// linux.resources before any process is in it; the init process joins it
+// itself before it creates or joins any namespace (see
+// nsenter.Bootstrap.CgroupV1), so every later fork, and a new cgroup
+// namespace, starts there.
+func (p *initProc) createCgroup() error {
 	var path string
 	var res *specs.LinuxResources
 	if l := p.rec.Spec.Linux; l != nil {
@@ -111,8 +113,11 @@ func (p *initProc) applyCgroup(pid int) error {
 		return err
 	}
 	p.cg = m
-	err = m.Apply(pid)
+	err = m.Apply(0)
 	p.rec.CgroupPaths = m.Paths()
+	if err == nil && os.Geteuid() != 0 {
+		err = checkJoinable(m)
+	}
 	if err != nil && os.Geteuid() != 0 && errors.Is(err, os.ErrPermission) {
 		// Rootless without a delegated cgroup, as runc: fine as long as
 		// nothing asks for limits.
@@ -126,7 +131,25 @@ func (p *initProc) applyCgroup(pid int) error {
 	if err != nil {
 		return err
 	}
+	p.join = m
 	return m.Set(cgroups.WithDefaultDevices(res))
+}
+
+// checkJoinable reports os.ErrPermission when this (unprivileged) user
+// may create the cgroup but not enter it.
+func checkJoinable(m *cgroups.Manager) error {
+	v1, v2 := m.JoinDirs()
+	for _, d := range v1 {
+		if err := unix.Access(filepath.Join(d, "tasks"), unix.W_OK); err != nil {
+			return fmt.Errorf("join cgroup %s: %w", d, err)
+		}
+	}
+	if v2 != "" {
+		if err := unix.Access(filepath.Join(v2, "cgroup.procs"), unix.W_OK); err != nil {
+			return fmt.Errorf("join cgroup %s: %w", v2, err)
+		}
+	}
+	return nil
 }
 
 // hasLimits reports whether r asks for anything beyond device rules.
@@ -173,6 +196,9 @@ func (p *initProc) start(ctx context.Context) error {
 	}
 	boot, err := bootstrap(s)
 	if err != nil {
+		return err
+	}
+	if err := p.createCgroup(); err != nil {
 		return err
 	}
 	pid, err := p.spawn(ctx, boot, extra, p.opts.PreserveFds)
@@ -224,13 +250,8 @@ func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*o
 		return 0, fmt.Errorf("start container init: %w", err)
 	}
 	child.Close()
-	// cgroups are joined here, by the first process, before any fork.
-	if p.beforeBootstrap != nil {
-		if err := p.beforeBootstrap(p.cmd.Process.Pid); err != nil {
-			_ = p.cmd.Process.Kill()
-			_ = p.cmd.Wait()
-			return 0, err
-		}
+	if p.join != nil {
+		boot.CgroupV1, boot.CgroupV2 = p.join.JoinDirs()
 	}
 	data, err := boot.Encode()
 	if err != nil {
@@ -262,6 +283,16 @@ func (p *initProc) readPid(s *specs.Spec) (int, error) {
 				return 0, err
 			}
 			if err := nsenter.WriteMessage(p.sync, []byte("u")); err != nil {
+				return 0, err
+			}
+		case 'C':
+			if p.join == nil {
+				return 0, errors.New("container init asked to join a cgroup it was not given")
+			}
+			if err := p.join.JoinV2(p.cmd.Process.Pid); err != nil {
+				return 0, err
+			}
+			if err := nsenter.WriteMessage(p.sync, []byte("c")); err != nil {
 				return 0, err
 			}
 		case 'P':
@@ -427,6 +458,12 @@ var (
 	sealedFile *os.File
 	sealedErr  error
 )
+
+// prefetchSealedSelf starts making the sealed copy in the background, so
+// the copy overlaps reading the config and creating the state and cgroup.
+func prefetchSealedSelf() {
+	go func() { _, _ = sealedSelf() }()
+}
 
 // sealedSelf returns a sealed memfd copy of the runtime binary to exec the
 // init from, so nothing in the container can reach the host binary through

@@ -27,6 +27,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o Ex
 	if err != nil {
 		return -1, err
 	}
+	prefetchSealedSelf()
 	if st := r.status(rec); st == specs.StateStopped {
 		return -1, fmt.Errorf("cannot exec in a stopped container: %w", ErrState)
 	}
@@ -100,8 +101,12 @@ func (r *Runtime) spawnExec(ctx context.Context, rec *record, proc *specs.Proces
 		cfg.ConsoleFd = 3 + len(extra)
 		extra = append(extra, console)
 	}
-	p := &initProc{rt: r, rec: rec, opts: CreateOptions{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr},
-		beforeBootstrap: func(pid int) error { return r.joinCgroup(rec, pid) }}
+	p := &initProc{rt: r, rec: rec, opts: CreateOptions{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr}}
+	if len(rec.CgroupPaths) > 0 {
+		// The process joins the container's cgroup itself (see
+		// nsenter.Bootstrap.CgroupV1) before it joins any namespace.
+		p.join = cgroups.Load(rec.CgroupPaths)
+	}
 	pid, err := p.spawn(ctx, boot, extra, o.PreserveFds)
 	if err != nil {
 		return 0, err
@@ -143,17 +148,6 @@ func joinAll(rec *record) (nsenter.Bootstrap, error) {
 		return b, fmt.Errorf("container %s is not running", rec.ID)
 	}
 	return b, nil
-}
-
-// joinCgroup moves pid into the container's cgroups, if it has any.
-func (r *Runtime) joinCgroup(rec *record, pid int) error {
-	if len(rec.CgroupPaths) == 0 {
-		return nil
-	}
-	if err := cgroups.Load(rec.CgroupPaths).Apply(pid); err != nil {
-		return fmt.Errorf("join cgroup of %s: %w", rec.ID, err)
-	}
-	return nil
 }
 
 // BaseProcess returns a copy of the container's own process config, the

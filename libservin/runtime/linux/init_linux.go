@@ -190,18 +190,22 @@ func initContainer(sync *os.File) error {
 func setupRoot(sync *os.File, cfg *InitConfig) error {
 	s := cfg.Spec
 	before := func() error {
-		if err := Send(sync, Message{Type: MsgHooks}); err != nil {
-			return err
-		}
-		m, err := Receive(sync)
-		if err != nil {
-			return err
-		}
-		if m.Type != MsgHooksDone {
-			return fmt.Errorf("parent: %s", m.Error)
-		}
 		if s.Hooks == nil {
 			return nil
+		}
+		//nolint:staticcheck // prestart is deprecated but still part of the spec
+		if len(s.Hooks.Prestart) > 0 || len(s.Hooks.CreateRuntime) > 0 {
+			// The parent runs them; no round trip when there are none.
+			if err := Send(sync, Message{Type: MsgHooks}); err != nil {
+				return err
+			}
+			m, err := Receive(sync)
+			if err != nil {
+				return err
+			}
+			if m.Type != MsgHooksDone {
+				return fmt.Errorf("parent: %s", m.Error)
+			}
 		}
 		st := cfg.State
 		return hooks.Run(context.Background(), "createContainer", s.Hooks.CreateContainer, &st)

@@ -52,11 +52,10 @@ func prepareRootfs(s *specs.Spec, rootfs string, opts RootfsOptions) error {
 	defer dir.Close()
 	newNS := HasNamespace(s, specs.MountNamespace)
 	if newNS {
+		// Recursively slave or private: no mount is shared after this, as
+		// pivot_root(2) needs of the new root's parent.
 		if err := unix.Mount("", "/", "", before, ""); err != nil {
 			return fmt.Errorf("set propagation of /: %w", err)
-		}
-		if err := parentMountPrivate(rootfs); err != nil {
-			return err
 		}
 	}
 	// Without a mount namespace host propagation is left alone; the self
