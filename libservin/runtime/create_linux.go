@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -238,7 +237,6 @@ func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*o
 		return def
 	}
 	p.cmd = &exec.Cmd{
-		Path:       "/proc/self/fd/" + strconv.Itoa(int(exe.Fd())),
 		Args:       []string{"servin-run", "init"},
 		Env:        []string{nsenter.EnvInitPipe + "=" + strconv.Itoa(3+syncIndex)},
 		Stdin:      stdio(p.opts.Stdin, os.Stdin),
@@ -246,7 +244,14 @@ func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*o
 		Stderr:     stdio(p.opts.Stderr, os.Stderr),
 		ExtraFiles: extra,
 	}
-	if err := p.cmd.Start(); err != nil {
+	exeFd, err := dupAbove(exe, p.cmd)
+	if err != nil {
+		return 0, err
+	}
+	p.cmd.Path = "/proc/self/fd/" + strconv.Itoa(exeFd)
+	err = p.cmd.Start()
+	unix.Close(exeFd)
+	if err != nil {
 		return 0, fmt.Errorf("start container init: %w", err)
 	}
 	child.Close()
@@ -265,6 +270,33 @@ func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*o
 		err = fmt.Errorf("container init bootstrap: %w", werr)
 	}
 	return pid, err
+}
+
+// dupAbove duplicates exe to a descriptor number the child side of
+// cmd.Start never reuses: between fork and execve it dup2s every file it
+// passes to its position and moves its own error pipe and clashing
+// descriptors to numbers just above the highest one it passes, so an
+// execve("/proc/self/fd/N") with a low N can run one of those instead.
+func dupAbove(exe *os.File, cmd *exec.Cmd) (int, error) {
+	highest := 2
+	for _, f := range append([]any{cmd.Stdin, cmd.Stdout, cmd.Stderr}, filesOf(cmd.ExtraFiles)...) {
+		if f, ok := f.(*os.File); ok && f != nil && int(f.Fd()) > highest {
+			highest = int(f.Fd())
+		}
+	}
+	fd, err := unix.FcntlInt(exe.Fd(), unix.F_DUPFD_CLOEXEC, highest+len(cmd.ExtraFiles)+16)
+	if err != nil {
+		return -1, fmt.Errorf("duplicate runtime copy: %w", err)
+	}
+	return fd, nil
+}
+
+func filesOf(fs []*os.File) []any {
+	out := make([]any, len(fs))
+	for i, f := range fs {
+		out[i] = f
+	}
+	return out
 }
 
 // readPid answers the constructor's requests until it reports the pid.
@@ -451,68 +483,6 @@ func dialConsole(path string) (*os.File, error) {
 		return nil, fmt.Errorf("console socket %s: %w", path, err)
 	}
 	return f, nil
-}
-
-var (
-	sealedOnce sync.Once
-	sealedFile *os.File
-	sealedErr  error
-)
-
-// prefetchSealedSelf starts making the sealed copy in the background, so
-// the copy overlaps reading the config and creating the state and cgroup.
-func prefetchSealedSelf() {
-	go func() { _, _ = sealedSelf() }()
-}
-
-// sealedSelf returns a sealed memfd copy of the runtime binary to exec the
-// init from, so nothing in the container can reach the host binary through
-// /proc/<pid>/exe and overwrite it (CVE-2019-5736).
-func sealedSelf() (*os.File, error) {
-	sealedOnce.Do(func() {
-		src, err := os.Open("/proc/self/exe")
-		if err != nil {
-			sealedErr = err
-			return
-		}
-		defer src.Close()
-		fd, err := unix.MemfdCreate("servin-run", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
-		if err != nil {
-			sealedErr = fmt.Errorf("memfd_create: %w", err)
-			return
-		}
-		f := os.NewFile(uintptr(fd), "servin-run")
-		if err := copyInKernel(fd, int(src.Fd())); err != nil {
-			f.Close()
-			sealedErr = fmt.Errorf("copy runtime binary: %w", err)
-			return
-		}
-		seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals); err != nil {
-			f.Close()
-			sealedErr = fmt.Errorf("seal runtime copy: %w", err)
-			return
-		}
-		sealedFile = f
-	})
-	return sealedFile, sealedErr
-}
-
-// copyInKernel copies all of in to out with sendfile(2): page cache to
-// memfd without a trip through user space.
-func copyInKernel(out, in int) error {
-	for {
-		n, err := unix.Sendfile(out, in, nil, 1<<30)
-		if err != nil {
-			if errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) {
-				continue
-			}
-			return err
-		}
-		if n == 0 {
-			return nil
-		}
-	}
 }
 
 func lockDir(dir string) (func(), error) {

@@ -39,7 +39,7 @@ func Features() *features.Features {
 			},
 		},
 		Annotations: map[string]string{
-			"io.github.servin.nsenter": "cgo constructor, memfd-sealed re-exec",
+			"io.github.servin.nsenter": "cgo constructor, re-exec from a private read-only copy",
 		},
 	}
 }
