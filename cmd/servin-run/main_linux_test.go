@@ -3,6 +3,7 @@ package main_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -587,3 +588,42 @@ func TestSchedulingAndPersonality(t *testing.T) {
 }
 
 func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(s) }
+
+// TestRunForwardsSignals: an attached `run` relays the signals a user or
+// supervisor sends it to the container process.
+func TestRunForwardsSignals(t *testing.T) {
+	for _, sig := range []unix.Signal{unix.SIGUSR1, unix.SIGTERM, unix.SIGHUP} {
+		t.Run(unix.SignalName(sig), func(t *testing.T) {
+			e := newEnv(t, "sh", "-c", fmt.Sprintf("trap 'echo got; exit 3' %d; echo ready; while :; do sleep 0.05; done", sig))
+			e.writeSpec()
+			cmd := exec.Command(binary, "--root", e.root, "run", "c1")
+			cmd.Dir = e.bundle
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			cmd.Stdout = w
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			w.Close()
+			buf := make([]byte, 64)
+			n, _ := r.Read(buf)
+			if !strings.Contains(string(buf[:n]), "ready") {
+				_ = cmd.Process.Kill()
+				t.Fatalf("container did not start: %q", buf[:n])
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			rest := make([]byte, 64)
+			m, _ := r.Read(rest)
+			err = cmd.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(string(rest[:m]), "got") {
+				t.Fatalf("after %v: %v, output %q; want exit 3 and the trap's output", sig, err, rest[:m])
+			}
+		})
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 
@@ -49,10 +48,12 @@ func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o Ex
 		return -1, errors.New("cannot use console socket if the process does not allocate a tty")
 	}
 	var sigs chan os.Signal
+	relaying := func() {}
 	if !o.Detach {
 		sigs = make(chan os.Signal, 64)
-		signal.Notify(sigs)
-		defer signal.Stop(sigs)
+		wait, stop := relaySignals(sigs)
+		defer stop()
+		relaying = wait
 	}
 	pid, err := r.spawnExec(ctx, rec, proc, o, term)
 	if err != nil {
@@ -67,6 +68,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o Ex
 	if o.Detach {
 		return 0, nil
 	}
+	relaying()
 	code := r.forwardAndWait(pid, sigs, term)
 	if term != nil {
 		term.drain()

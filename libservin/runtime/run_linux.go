@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 
 	"github.com/containerd/console"
@@ -30,9 +29,11 @@ func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bo
 		}
 	}
 	sigs := make(chan os.Signal, 64)
+	relaying := func() {}
 	if !detach {
-		signal.Notify(sigs)
-		defer signal.Stop(sigs)
+		wait, stop := relaySignals(sigs)
+		defer stop()
+		relaying = wait
 	}
 	if err := r.Create(ctx, id, o); err != nil {
 		return -1, err
@@ -47,6 +48,7 @@ func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bo
 			return -1, err
 		}
 	}
+	relaying() // from the start on, signals go to the container process
 	if err := r.Start(ctx, id); err != nil {
 		_ = r.Delete(ctx, id, true)
 		return -1, err
