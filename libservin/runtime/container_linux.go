@@ -69,6 +69,12 @@ func (r *Runtime) Start(ctx context.Context, id string) error {
 		return err
 	}
 	defer unlock()
+	return r.startLocked(ctx, rec)
+}
+
+// startLocked is Start on a loaded record whose directory lock is held.
+func (r *Runtime) startLocked(ctx context.Context, rec *record) error {
+	id := rec.ID
 	switch st := r.status(rec); st {
 	case specs.StateCreated:
 	case specs.StateStopped:
@@ -206,6 +212,12 @@ func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
 		return err
 	}
 	defer unlock()
+	return r.deleteLocked(ctx, rec, force)
+}
+
+// deleteLocked is Delete on a loaded record whose directory lock is held.
+func (r *Runtime) deleteLocked(ctx context.Context, rec *record, force bool) error {
+	id := rec.ID
 	if st := r.status(rec); st != specs.StateStopped {
 		if !force {
 			return fmt.Errorf("cannot delete container %s that is not stopped: %s: %w", id, st, ErrState)
@@ -238,6 +250,20 @@ func (r *Runtime) destroy(ctx context.Context, rec *record) error {
 		return fmt.Errorf("remove state of %s: %w", rec.ID, err)
 	}
 	return nil
+}
+
+// withLock runs f on rec (kept in memory since this process saved it,
+// so not read again) with its directory lock held.
+func (r *Runtime) withLock(rec *record, f func() error) error {
+	unlock, err := lockDir(r.dir(rec.ID))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ENOENT) {
+			return fmt.Errorf("container %s: %w", rec.ID, ErrNotExist)
+		}
+		return err
+	}
+	defer unlock()
+	return f()
 }
 
 func (r *Runtime) lockedLoad(id string) (*record, func(), error) {

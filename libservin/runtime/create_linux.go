@@ -24,36 +24,42 @@ import (
 
 // Create sets up container id from a bundle and leaves its process waiting
 // for Start (runtime-spec "create"). On failure nothing is left behind.
-func (r *Runtime) Create(ctx context.Context, id string, o CreateOptions) (err error) {
+func (r *Runtime) Create(ctx context.Context, id string, o CreateOptions) error {
+	_, err := r.create(ctx, id, o)
+	return err
+}
+
+// create is Create, returning the record it saved.
+func (r *Runtime) create(ctx context.Context, id string, o CreateOptions) (_ *record, err error) {
 	if err := ValidateID(id); err != nil {
-		return err
+		return nil, err
 	}
 	prefetchSealedSelf()
 	bundle, err := filepath.Abs(o.Bundle)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s, err := spec.Load(bundle)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if s.Process.Terminal && o.ConsoleSocket == "" {
-		return errors.New("cannot allocate tty if servin-run will detach without setting console socket")
+		return nil, errors.New("cannot allocate tty if servin-run will detach without setting console socket")
 	}
 	if !s.Process.Terminal && o.ConsoleSocket != "" {
-		return errors.New("cannot use console socket if servin-run will not allocate tty")
+		return nil, errors.New("cannot use console socket if servin-run will not allocate tty")
 	}
 	dir := r.dir(id)
 	if err := os.Mkdir(dir, 0o711); err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("container %s: %w", id, ErrExist)
+			return nil, fmt.Errorf("container %s: %w", id, ErrExist)
 		}
-		return fmt.Errorf("create state directory: %w", err)
+		return nil, fmt.Errorf("create state directory: %w", err)
 	}
 	unlock, err := lockDir(dir)
 	if err != nil {
 		os.RemoveAll(dir)
-		return err
+		return nil, err
 	}
 	defer unlock()
 	rec := &record{
@@ -73,14 +79,14 @@ func (r *Runtime) Create(ctx context.Context, id string, o CreateOptions) (err e
 		}
 	}()
 	if err := p.start(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	if o.PidFile != "" {
 		if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(rec.Pid)), 0o644); err != nil {
-			return fmt.Errorf("write pid file: %w", err)
+			return nil, fmt.Errorf("write pid file: %w", err)
 		}
 	}
-	return r.save(rec)
+	return rec, r.save(rec)
 }
 
 // initProc is one container init being started.

@@ -35,10 +35,9 @@ func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bo
 		defer stop()
 		relaying = wait
 	}
-	if err := r.Create(ctx, id, o); err != nil {
-		return -1, err
-	}
-	rec, err := r.load(id)
+	// The record create saved serves start and delete too: run does not
+	// read state.json back.
+	rec, err := r.create(ctx, id, o)
 	if err != nil {
 		return -1, err
 	}
@@ -49,7 +48,7 @@ func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bo
 		}
 	}
 	relaying() // from the start on, signals go to the container process
-	if err := r.Start(ctx, id); err != nil {
+	if err := r.withLock(rec, func() error { return r.startLocked(ctx, rec) }); err != nil {
 		_ = r.Delete(ctx, id, true)
 		return -1, err
 	}
@@ -60,7 +59,7 @@ func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bo
 	if term != nil {
 		term.drain()
 	}
-	if err := r.Delete(ctx, id, true); err != nil {
+	if err := r.withLock(rec, func() error { return r.deleteLocked(ctx, rec, true) }); err != nil {
 		return code, err
 	}
 	return code, nil
