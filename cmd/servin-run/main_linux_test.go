@@ -627,3 +627,22 @@ func TestRunForwardsSignals(t *testing.T) {
 		})
 	}
 }
+
+// TestRunLateError: run starts its container over the init's socket (no
+// exec fifo); a failure after the start message (here the execve of a
+// script whose interpreter is missing) is reported, and nothing is left
+// behind.
+func TestRunLateError(t *testing.T) {
+	e := newEnv(t, "/bad-script")
+	if err := os.WriteFile(filepath.Join(e.bundle, "rootfs", "bad-script"), []byte("#!/no/such/interpreter\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e.writeSpec()
+	_, errOut, code := e.run("run", "c1")
+	if code == 0 || !strings.Contains(errOut, "exec /bad-script") {
+		t.Fatalf("run of a script without interpreter: exit %d, stderr %q; want the exec error", code, errOut)
+	}
+	if out := e.mustRun("list", "-q"); strings.TrimSpace(out) != "" {
+		t.Fatalf("left behind: %q", out)
+	}
+}

@@ -25,41 +25,43 @@ import (
 // Create sets up container id from a bundle and leaves its process waiting
 // for Start (runtime-spec "create"). On failure nothing is left behind.
 func (r *Runtime) Create(ctx context.Context, id string, o CreateOptions) error {
-	_, err := r.create(ctx, id, o)
+	_, _, err := r.create(ctx, id, o)
 	return err
 }
 
-// create is Create, returning the record it saved.
-func (r *Runtime) create(ctx context.Context, id string, o CreateOptions) (_ *record, err error) {
+// create is Create, returning the record it saved and, with o.direct, the
+// init's sync socket to start it with (see startDirect).
+func (r *Runtime) create(ctx context.Context, id string, o CreateOptions) (_ *record, _ *os.File, err error) {
 	if err := ValidateID(id); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	prefetchSealedSelf()
+	self := startSelfCopy()
+	defer self.release()
 	bundle, err := filepath.Abs(o.Bundle)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s, err := spec.Load(bundle)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if s.Process.Terminal && o.ConsoleSocket == "" {
-		return nil, errors.New("cannot allocate tty if servin-run will detach without setting console socket")
+		return nil, nil, errors.New("cannot allocate tty if servin-run will detach without setting console socket")
 	}
 	if !s.Process.Terminal && o.ConsoleSocket != "" {
-		return nil, errors.New("cannot use console socket if servin-run will not allocate tty")
+		return nil, nil, errors.New("cannot use console socket if servin-run will not allocate tty")
 	}
 	dir := r.dir(id)
 	if err := os.Mkdir(dir, 0o711); err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return nil, fmt.Errorf("container %s: %w", id, ErrExist)
+			return nil, nil, fmt.Errorf("container %s: %w", id, ErrExist)
 		}
-		return nil, fmt.Errorf("create state directory: %w", err)
+		return nil, nil, fmt.Errorf("create state directory: %w", err)
 	}
 	unlock, err := lockDir(dir)
 	if err != nil {
 		os.RemoveAll(dir)
-		return nil, err
+		return nil, nil, err
 	}
 	defer unlock()
 	rec := &record{
@@ -71,7 +73,7 @@ func (r *Runtime) create(ctx context.Context, id string, o CreateOptions) (_ *re
 	if !filepath.IsAbs(rec.Bundle) {
 		rec.Bundle = bundle
 	}
-	p := &initProc{rt: r, rec: rec, opts: o}
+	p := &initProc{rt: r, rec: rec, opts: o, self: self}
 	defer func() {
 		if err != nil {
 			p.abort()
@@ -79,14 +81,20 @@ func (r *Runtime) create(ctx context.Context, id string, o CreateOptions) (_ *re
 		}
 	}()
 	if err := p.start(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if o.PidFile != "" {
 		if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(rec.Pid)), 0o644); err != nil {
-			return nil, fmt.Errorf("write pid file: %w", err)
+			return nil, nil, fmt.Errorf("write pid file: %w", err)
 		}
 	}
-	return rec, r.save(rec)
+	if err := r.save(rec); err != nil {
+		return nil, nil, err
+	}
+	if !o.direct {
+		return rec, nil, nil
+	}
+	return rec, p.sync, nil
 }
 
 // initProc is one container init being started.
@@ -100,6 +108,7 @@ type initProc struct {
 	// the one the init process enters (cg, or the container's for exec).
 	cg   *cgroups.Manager
 	join *cgroups.Manager
+	self *selfCopy // the runtime binary copy to exec the init from
 }
 
 // createCgroup creates the container's cgroup and applies
@@ -164,20 +173,17 @@ func hasLimits(r *specs.LinuxResources) bool {
 }
 
 func (p *initProc) start(ctx context.Context) error {
-	s, dir := p.rec.Spec, p.rt.dir(p.rec.ID)
-	fifo := filepath.Join(dir, fifoName)
-	if err := unix.Mkfifo(fifo, 0o622); err != nil {
-		return fmt.Errorf("create exec fifo: %w", err)
+	s := p.rec.Spec
+	var fifoFile *os.File
+	if !p.opts.direct {
+		f, err := p.makeFifo()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		fifoFile = f
 	}
-	// Not subject to the umask: the process may run as any user by then.
-	if err := os.Chmod(fifo, 0o622); err != nil {
-		return fmt.Errorf("chmod exec fifo: %w", err)
-	}
-	fifoFile, err := os.OpenFile(fifo, unix.O_PATH|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open exec fifo: %w", err)
-	}
-	defer fifoFile.Close()
+	var err error
 	var console *os.File
 	if p.opts.ConsoleSocket != "" {
 		if console, err = dialConsole(p.opts.ConsoleSocket); err != nil {
@@ -192,9 +198,13 @@ func (p *initProc) start(ctx context.Context) error {
 	cfg := &linux.InitConfig{
 		ID: p.rec.ID, Bundle: p.rec.Bundle, Rootfs: p.rec.Rootfs, Spec: s,
 		NoPivot: p.opts.NoPivot, NoNewKeyring: p.opts.NoNewKeyring, PreserveFds: p.opts.PreserveFds,
-		FifoFd: 3 + len(extra) + 1, ConsoleFd: -1,
+		FifoFd: -1, ConsoleFd: -1,
 	}
-	extra = append(extra, nil, fifoFile) // nil: the sync socket, set by spawn
+	extra = append(extra, nil) // the sync socket, set by spawn
+	if fifoFile != nil {
+		cfg.FifoFd = 3 + len(extra)
+		extra = append(extra, fifoFile)
+	}
 	if console != nil {
 		cfg.ConsoleFd = 3 + len(extra)
 		extra = append(extra, console)
@@ -220,6 +230,24 @@ func (p *initProc) start(ctx context.Context) error {
 	return p.handshake(ctx, cfg)
 }
 
+// makeFifo creates the exec fifo that start opens to let the init go on,
+// and returns an O_PATH handle on it for the init.
+func (p *initProc) makeFifo() (*os.File, error) {
+	fifo := filepath.Join(p.rt.dir(p.rec.ID), fifoName)
+	if err := unix.Mkfifo(fifo, 0o622); err != nil {
+		return nil, fmt.Errorf("create exec fifo: %w", err)
+	}
+	// Not subject to the umask: the process may run as any user by then.
+	if err := os.Chmod(fifo, 0o622); err != nil {
+		return nil, fmt.Errorf("chmod exec fifo: %w", err)
+	}
+	f, err := os.OpenFile(fifo, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open exec fifo: %w", err)
+	}
+	return f, nil
+}
+
 // spawn starts the init re-exec from a sealed copy of the runtime and runs
 // the nsenter bootstrap; it returns the container process's pid.
 func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*os.File, syncIndex int) (int, error) {
@@ -232,7 +260,7 @@ func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*o
 	child := os.NewFile(uintptr(fds[1]), "sync-child")
 	defer child.Close()
 	extra[syncIndex] = child
-	exe, err := sealedSelf()
+	exe, err := p.self.get()
 	if err != nil {
 		return 0, err
 	}
@@ -257,6 +285,7 @@ func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*o
 	p.cmd.Path = "/proc/self/fd/" + strconv.Itoa(exeFd)
 	err = p.cmd.Start()
 	unix.Close(exeFd)
+	p.self.release() // the init maps it now
 	if err != nil {
 		return 0, fmt.Errorf("start container init: %w", err)
 	}

@@ -26,7 +26,8 @@ func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o Ex
 	if err != nil {
 		return -1, err
 	}
-	prefetchSealedSelf()
+	self := startSelfCopy()
+	defer self.release()
 	if st := r.status(rec); st == specs.StateStopped {
 		return -1, fmt.Errorf("cannot exec in a stopped container: %w", ErrState)
 	}
@@ -55,7 +56,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o Ex
 		defer stop()
 		relaying = wait
 	}
-	pid, err := r.spawnExec(ctx, rec, proc, o, term)
+	pid, err := r.spawnExec(ctx, rec, proc, o, term, self)
 	if err != nil {
 		return -1, err
 	}
@@ -76,7 +77,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o Ex
 	return code, nil
 }
 
-func (r *Runtime) spawnExec(ctx context.Context, rec *record, proc *specs.Process, o ExecOptions, term *consolePair) (int, error) {
+func (r *Runtime) spawnExec(ctx context.Context, rec *record, proc *specs.Process, o ExecOptions, term *consolePair, self *selfCopy) (int, error) {
 	s := *rec.Spec
 	s.Process = proc
 	boot, err := joinAll(rec)
@@ -103,7 +104,7 @@ func (r *Runtime) spawnExec(ctx context.Context, rec *record, proc *specs.Proces
 		cfg.ConsoleFd = 3 + len(extra)
 		extra = append(extra, console)
 	}
-	p := &initProc{rt: r, rec: rec, opts: CreateOptions{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr}}
+	p := &initProc{rt: r, rec: rec, opts: CreateOptions{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr}, self: self}
 	if len(rec.CgroupPaths) > 0 {
 		// The process joins the container's cgroup itself (see
 		// nsenter.Bootstrap.CgroupV1) before it joins any namespace.

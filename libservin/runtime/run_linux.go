@@ -36,11 +36,15 @@ func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bo
 		relaying = wait
 	}
 	// The record create saved serves start and delete too: run does not
-	// read state.json back.
-	rec, err := r.create(ctx, id, o)
+	// read state.json back. No exec fifo either: the init waits for a
+	// start message on its sync socket (a fifo is an inode on the state
+	// directory's filesystem, created, opened and removed each time).
+	o.direct = true
+	rec, sync, err := r.create(ctx, id, o)
 	if err != nil {
 		return -1, err
 	}
+	defer sync.Close()
 	if term != nil {
 		if err := term.attach(); err != nil {
 			_ = r.Delete(ctx, id, true)
@@ -48,7 +52,7 @@ func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bo
 		}
 	}
 	relaying() // from the start on, signals go to the container process
-	if err := r.withLock(rec, func() error { return r.startLocked(ctx, rec) }); err != nil {
+	if err := r.withLock(rec, func() error { return r.startDirect(ctx, rec, sync) }); err != nil {
 		_ = r.Delete(ctx, id, true)
 		return -1, err
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,61 +29,89 @@ import (
 //     from it, writes fail with ETXTBSY as well.
 //   - a sealed memfd (F_SEAL_WRITE|SHRINK|GROW|SEAL), for hosts where the
 //     first is refused (no fsopen, unprivileged runtime, no THP for tmpfs).
-var (
-	selfOnce sync.Once
-	selfFile *os.File
-	selfErr  error
-	// selfMount holds the detached tmpfs of the copy for the life of the
-	// process (closing its last descriptor would unmount it).
-	selfMount *os.File
-)
-
-// prefetchSealedSelf starts making the copy in the background, so it
-// overlaps reading the config and creating the state and cgroup.
-func prefetchSealedSelf() {
-	go func() { _, _ = sealedSelf() }()
+//
+// selfCopy is the copy one create or exec makes for its init, in the
+// background from the start of the operation, so it overlaps reading the
+// config and creating the state and cgroup.
+type selfCopy struct {
+	done  chan struct{}
+	file  *os.File
+	mount *os.File // the detached tmpfs of file, when it is on one
+	err   error
 }
 
-// sealedSelf returns the read-only private copy of the runtime binary to
-// exec the init from (see above).
-func sealedSelf() (*os.File, error) {
-	selfOnce.Do(func() {
-		src, err := os.Open("/proc/self/exe")
-		if err != nil {
-			selfErr = err
-			return
-		}
-		defer src.Close()
-		if selfFile, selfErr = tmpfsCopy(src); selfErr == nil {
-			return
-		}
-		if _, err := src.Seek(0, 0); err != nil {
-			selfErr = err
-			return
-		}
-		selfFile, selfErr = memfdCopy(src)
-	})
-	return selfFile, selfErr
+// startSelfCopy starts making a copy.
+func startSelfCopy() *selfCopy {
+	c := &selfCopy{done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		c.file, c.mount, c.err = copySelf()
+	}()
+	return c
+}
+
+// get waits for the copy.
+func (c *selfCopy) get() (*os.File, error) {
+	<-c.done
+	return c.file, c.err
+}
+
+// release closes the copy once the init maps it (or is not started): it
+// is freed when the init execs the container process, not when this
+// command exits (an attached run or exec would hold ~8 MB for the
+// container's life). It may be called more than once.
+func (c *selfCopy) release() {
+	<-c.done
+	if c.file != nil {
+		c.file.Close()
+		c.file = nil
+	}
+	if c.mount != nil {
+		c.mount.Close()
+		c.mount = nil
+	}
+	if c.err == nil {
+		c.err = errors.New("runtime copy released")
+	}
+}
+
+// copySelf makes the read-only private copy of the runtime binary to exec
+// the init from (see above).
+func copySelf() (file, mount *os.File, err error) {
+	src, err := os.Open("/proc/self/exe")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer src.Close()
+	if file, mount, err = tmpfsCopy(src); err == nil {
+		return file, mount, nil
+	}
+	if _, err := src.Seek(0, 0); err != nil {
+		return nil, nil, err
+	}
+	file, err = memfdCopy(src)
+	return file, nil, err
 }
 
 // tmpfsCopy copies src to an unnamed file on a private, detached tmpfs
 // with huge pages, and returns a read-only descriptor of it after making
-// the mount read-only.
-func tmpfsCopy(src *os.File) (*os.File, error) {
+// the mount read-only, and the mount (closing its last descriptor
+// unmounts it).
+func tmpfsCopy(src *os.File) (file, mount *os.File, err error) {
 	fsfd, err := unix.Fsopen("tmpfs", unix.FSOPEN_CLOEXEC)
 	if err != nil {
-		return nil, fmt.Errorf("fsopen tmpfs: %w", err)
+		return nil, nil, fmt.Errorf("fsopen tmpfs: %w", err)
 	}
 	defer unix.Close(fsfd)
 	if err := unix.FsconfigSetString(fsfd, "huge", "always"); err != nil {
-		return nil, fmt.Errorf("tmpfs huge=always: %w", err)
+		return nil, nil, fmt.Errorf("tmpfs huge=always: %w", err)
 	}
 	if err := unix.FsconfigCreate(fsfd); err != nil {
-		return nil, fmt.Errorf("create tmpfs: %w", err)
+		return nil, nil, fmt.Errorf("create tmpfs: %w", err)
 	}
 	mnt, err := unix.Fsmount(fsfd, unix.FSMOUNT_CLOEXEC, unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOSUID)
 	if err != nil {
-		return nil, fmt.Errorf("fsmount tmpfs: %w", err)
+		return nil, nil, fmt.Errorf("fsmount tmpfs: %w", err)
 	}
 	keep := false
 	defer func() {
@@ -94,11 +121,11 @@ func tmpfsCopy(src *os.File) (*os.File, error) {
 	}()
 	rw, err := unix.Openat(mnt, ".", unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o500)
 	if err != nil {
-		return nil, fmt.Errorf("create copy: %w", err)
+		return nil, nil, fmt.Errorf("create copy: %w", err)
 	}
 	if err := copyInKernel(rw, int(src.Fd())); err != nil {
 		unix.Close(rw)
-		return nil, fmt.Errorf("copy runtime binary: %w", err)
+		return nil, nil, fmt.Errorf("copy runtime binary: %w", err)
 	}
 	// O_TMPFILE: the reopened descriptor is the only reference once rw is
 	// closed. Closing rw also lets exec run the file (no writer) and the
@@ -106,16 +133,15 @@ func tmpfsCopy(src *os.File) (*os.File, error) {
 	ro, err := unix.Open("/proc/self/fd/"+strconv.Itoa(rw), unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	unix.Close(rw)
 	if err != nil {
-		return nil, fmt.Errorf("reopen copy read-only: %w", err)
+		return nil, nil, fmt.Errorf("reopen copy read-only: %w", err)
 	}
 	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
 	if err := unix.MountSetattr(mnt, "", unix.AT_EMPTY_PATH, &attr); err != nil {
 		unix.Close(ro)
-		return nil, fmt.Errorf("make copy's mount read-only: %w", err)
+		return nil, nil, fmt.Errorf("make copy's mount read-only: %w", err)
 	}
 	keep = true
-	selfMount = os.NewFile(uintptr(mnt), "servin-run-copy-mount")
-	return os.NewFile(uintptr(ro), "servin-run"), nil
+	return os.NewFile(uintptr(ro), "servin-run"), os.NewFile(uintptr(mnt), "servin-run-copy-mount"), nil
 }
 
 // memfdCopy copies src to a sealed memfd.

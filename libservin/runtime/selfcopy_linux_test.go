@@ -24,7 +24,13 @@ func TestSelfCopy(t *testing.T) {
 		name string
 		copy func(*os.File) (*os.File, error)
 	}{
-		{"tmpfs", tmpfsCopy},
+		{"tmpfs", func(src *os.File) (*os.File, error) {
+			f, mnt, err := tmpfsCopy(src)
+			if err == nil {
+				t.Cleanup(func() { mnt.Close() })
+			}
+			return f, err
+		}},
 		{"memfd", memfdCopy},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -72,4 +78,39 @@ func TestSelfCopy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSelfCopyRelease: each operation gets its own copy, and releasing it
+// closes it (the init keeps its mapping; nothing else holds it).
+func TestSelfCopyRelease(t *testing.T) {
+	testutil.RequireRoot(t)
+	a, b := startSelfCopy(), startSelfCopy()
+	fa, err := a.get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := b.get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sa, sb unix.Stat_t
+	if err := unix.Fstat(int(fa.Fd()), &sa); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Fstat(int(fb.Fd()), &sb); err != nil {
+		t.Fatal(err)
+	}
+	if sa.Dev == sb.Dev && sa.Ino == sb.Ino {
+		t.Fatal("two operations share one copy")
+	}
+	fd := int(fa.Fd())
+	a.release()
+	a.release()
+	if _, err := a.get(); err == nil {
+		t.Fatal("get after release succeeded")
+	}
+	if err := unix.Fstat(fd, &sa); err == nil {
+		t.Fatal("released copy still open")
+	}
+	b.release()
 }
