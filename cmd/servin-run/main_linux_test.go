@@ -646,3 +646,78 @@ func TestRunLateError(t *testing.T) {
 		t.Fatalf("left behind: %q", out)
 	}
 }
+
+// TestIDMappedMount: a host directory owned by uid/gid 1000 bind-mounted
+// with an idmapping appears owned by the mapped ids inside: by the mount's
+// own maps (1000 -> 2000, the container has no user namespace), and by the
+// container's user namespace maps with the bare idmap option (so 1000 on
+// disk is 1000 inside a container mapped 0 -> 100000), recursively with
+// ridmap.
+func TestIDMappedMount(t *testing.T) {
+	testutil.RequireRoot(t)
+	if out, _ := exec.Command(binary, "features").Output(); !regexpMatch(`"idmap":\s*\{\s*"enabled":\s*true`, string(out)) {
+		t.Skip("skipping: features says idmapped mounts are not supported here")
+	}
+	host := t.TempDir()
+	if err := os.Chmod(host, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{host, filepath.Join(host, "f")} {
+		if p != host {
+			if err := os.WriteFile(p, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.Chown(p, 1000, 1000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := func(opts ...string) specs.Mount {
+		return specs.Mount{Destination: "/data", Type: "bind", Source: host, Options: opts}
+	}
+	own := m("bind", "idmap")
+	own.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 1000, HostID: 2000, Size: 1}}
+	own.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 1000, HostID: 2000, Size: 1}}
+	tests := []struct {
+		name   string
+		mount  specs.Mount
+		userns bool
+		want   string
+	}{
+		{"mount maps", own, false, "2000:2000"},
+		{"container maps", m("bind", "idmap"), true, "1000:1000"},
+		{"container maps ridmap", m("rbind", "ridmap"), true, "1000:1000"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, "stat", "-c", "%u:%g", "/data/f")
+			// The mapped root may not create it in the host-owned rootfs.
+			if err := os.Mkdir(filepath.Join(e.bundle, "rootfs", "data"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if tc.userns {
+				for d := e.bundle; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+					if err := os.Chmod(d, 0o755); err != nil {
+						t.Fatal(err)
+					}
+				}
+				e.spec.Linux.Namespaces = append(e.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+				e.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+				e.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+			}
+			e.spec.Mounts = append(e.spec.Mounts, tc.mount)
+			e.writeSpec()
+			out, errOut, code := e.run("run", "c1")
+			if code != 0 || strings.TrimSpace(out) != tc.want {
+				t.Fatalf("stat through the idmapped mount: %q (exit %d, %s), want %s", out, code, errOut, tc.want)
+			}
+		})
+	}
+	// Without an idmapping the same file shows its on-disk owner.
+	e := newEnv(t, "stat", "-c", "%u:%g", "/data/f")
+	e.spec.Mounts = append(e.spec.Mounts, m("bind"))
+	e.writeSpec()
+	if out := e.mustRun("run", "c1"); strings.TrimSpace(out) != "1000:1000" {
+		t.Fatalf("plain bind: %q", out)
+	}
+}

@@ -209,6 +209,21 @@ func (p *initProc) start(ctx context.Context) error {
 		cfg.ConsoleFd = 3 + len(extra)
 		extra = append(extra, console)
 	}
+	trees, err := linux.PrepareIDMappedMounts(s, p.rec.Bundle)
+	if err != nil {
+		return err
+	}
+	for i, t := range trees {
+		if i == 0 {
+			cfg.MountFds = make([]int, len(trees))
+		}
+		cfg.MountFds[i] = -1
+		if t != nil {
+			defer t.Close()
+			cfg.MountFds[i] = 3 + len(extra)
+			extra = append(extra, t)
+		}
+	}
 	boot, err := bootstrap(s)
 	if err != nil {
 		return err

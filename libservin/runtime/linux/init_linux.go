@@ -222,7 +222,7 @@ func setupRoot(sync *os.File, cfg *InitConfig) error {
 		st := cfg.State
 		return hooks.Run(context.Background(), "createContainer", s.Hooks.CreateContainer, &st)
 	}
-	return PrepareRootfs(s, cfg.Rootfs, RootfsOptions{NoPivot: cfg.NoPivot, BeforePivot: before, BundleDir: cfg.Bundle})
+	return PrepareRootfs(s, cfg.Rootfs, RootfsOptions{NoPivot: cfg.NoPivot, BeforePivot: before, BundleDir: cfg.Bundle, MountFds: cfg.MountFds})
 }
 
 // setupNamespaced applies the settings that live in the container's own

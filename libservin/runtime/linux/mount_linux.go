@@ -19,6 +19,7 @@ type rootfsCtx struct {
 	root      *os.File // O_PATH handle on the rootfs, opened after its self bind
 	bundleDir string
 	cgroupNS  bool
+	mountFds  []int // per config mount: prepared idmapped tree, or -1
 }
 
 // fdPath is the magic link through which a mount lands exactly on the
@@ -114,8 +115,9 @@ func (r *rootfsCtx) resolveInRoot(p string) (string, error) {
 	return filepath.Clean("/" + rel), nil
 }
 
-// mountSpec mounts one entry of the config's mounts.
-func (r *rootfsCtx) mountSpec(m specs.Mount) error {
+// mountSpec mounts one entry of the config's mounts; tree is the
+// prepared idmapped clone of its source (-1: none).
+func (r *rootfsCtx) mountSpec(m specs.Mount, tree int) error {
 	if m.Type == "cgroup" && !isBindMount(m) {
 		return r.mountCgroup(m)
 	}
@@ -123,13 +125,21 @@ func (r *rootfsCtx) mountSpec(m specs.Mount) error {
 	srcIsDir := false
 	if isBindMount(m) {
 		src = bindSource(m.Source, r.bundleDir)
-		fi, err := os.Stat(src)
-		if err != nil {
-			return fmt.Errorf("bind source: %w", err)
+		var st unix.Stat_t
+		var err error
+		if tree >= 0 {
+			// The clone is what gets attached; in a user namespace the
+			// source path itself may not even be reachable.
+			err = unix.Fstat(tree, &st)
+		} else {
+			err = unix.Stat(src, &st)
 		}
-		srcIsDir = fi.IsDir()
+		if err != nil {
+			return fmt.Errorf("bind source %s: %w", src, err)
+		}
+		srcIsDir = st.Mode&unix.S_IFMT == unix.S_IFDIR
 	}
-	p, err := planMount(m, src, srcIsDir)
+	p, err := planMount(m, src, srcIsDir, tree)
 	if err != nil {
 		return err
 	}
@@ -187,7 +197,7 @@ func (r *rootfsCtx) runPlan(p mountPlan) error {
 		if err != nil {
 			return fmt.Errorf("%s %s on %s: %w", st.kind, st.fstype, p.dest, err)
 		}
-		if st.kind != stepMount {
+		if st.kind != stepMount && st.kind != stepMoveMount {
 			continue
 		}
 		// Reopen so later steps act on the new mount, not the one below.
@@ -219,6 +229,10 @@ func runStep(target *os.File, st mountStep) error {
 	case stepSetattr:
 		attr := unix.MountAttr{Attr_set: st.attrSet, Attr_clr: st.attrClr}
 		return unix.MountSetattr(int(target.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &attr)
+	case stepMoveMount:
+		err := unix.MoveMount(st.fd, "", int(target.Fd()), "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH)
+		unix.Close(st.fd)
+		return err
 	}
 	return fmt.Errorf("unknown mount step %d", st.kind)
 }

@@ -47,6 +47,9 @@ type InitConfig struct {
 	FifoFd int `json:"fifoFd"`
 	// ConsoleFd is the connected console socket (-1 when none).
 	ConsoleFd int `json:"consoleFd"`
+	// MountFds has, per config mount, the descriptor of its prepared
+	// idmapped tree, or -1 (see RootfsOptions.MountFds).
+	MountFds []int `json:"mountFds,omitempty"`
 	// DetachedCwd etc. could follow; State is the base for hook input.
 	State specs.State `json:"state"`
 }

@@ -6,6 +6,7 @@ package nsenter
 #cgo CFLAGS: -Wall -O2
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -358,9 +359,58 @@ void servin_nsexec(void)
 		close(cgroup2_fd);
 }
 
+// servin_userns_child forks a child into a new user namespace that waits
+// until the pipe end returned in *wfd is closed, then exits; it returns
+// the child's pid or -errno. The raw clone copies only the calling thread
+// of the (Go) process; the child runs nothing but read(2) and _exit(2),
+// with every signal blocked so no Go handler runs in it.
+static int servin_userns_child(int *wfd)
+{
+	int p[2];
+	sigset_t all, old;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0) {
+		char c;
+		close(p[1]);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	int saved = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return -saved;
+	}
+	*wfd = p[1];
+	return pid;
+}
+
 __attribute__((constructor)) static void servin_nsenter_init(void)
 {
 	servin_nsexec();
 }
 */
 import "C"
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// userNamespaceChild starts a process in a new user namespace (see
+// servin_userns_child); closing the returned pipe end lets it exit.
+func userNamespaceChild() (pid int, release *os.File, err error) {
+	var wfd C.int
+	r := C.servin_userns_child(&wfd)
+	if r < 0 {
+		return 0, nil, fmt.Errorf("clone user namespace: %w", syscall.Errno(-r))
+	}
+	return int(r), os.NewFile(uintptr(wfd), "userns-release"), nil
+}
