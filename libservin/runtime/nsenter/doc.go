@@ -17,6 +17,9 @@
 //
 // Importing this package (blank import) from the runtime's main package is
 // what installs the constructor.
+//
+// NewUserNamespace, the package's other cgo use, makes a user namespace
+// with given maps for idmapped mounts without exec'ing anything.
 package nsenter
 
 import (
