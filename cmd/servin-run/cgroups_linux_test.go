@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/servin/servin/libservin/cgroups"
 	"github.com/servin/servin/libservin/testutil"
 )
@@ -176,5 +177,75 @@ func TestCgroupCommands(t *testing.T) {
 	// unknown container
 	if _, _, code := runBin(t, root, "", "pause", "nope"); code == 0 {
 		t.Error("pause of an unknown container succeeded")
+	}
+}
+
+// TestCgroupJoin checks where the container process and an exec'd process
+// land: every hierarchy (v1 controllers, named ones and cgroup2) at the
+// container's cgroup, which the init joins itself (tasks in v1, clone3
+// CLONE_INTO_CGROUP in v2, or the parent's cgroup.procs write in a user
+// namespace); with a cgroup namespace, rooted there.
+func TestCgroupJoin(t *testing.T) {
+	if cgroups.DetectMode() == cgroups.ModeNone {
+		t.Skip("skipping: no cgroups")
+	}
+	for _, tc := range []struct{ cgroupns, userns bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		cgroupns := tc.cgroupns
+		t.Run(fmt.Sprintf("cgroupns=%v,userns=%v", tc.cgroupns, tc.userns), func(t *testing.T) {
+			e := newEnv(t, "sleep", "100")
+			if tc.userns {
+				// The busybox rootfs is world-readable; its parents up to
+				// the test's temporary directory must be searchable by the
+				// mapped root (the directories above are).
+				for d := e.bundle; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+					if err := os.Chmod(d, 0o755); err != nil {
+						t.Fatal(err)
+					}
+				}
+				e.spec.Linux.Namespaces = append(e.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+				e.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+				e.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+			}
+			path := fmt.Sprintf("/servin-test-join-%d-%v-%v", os.Getpid(), tc.cgroupns, tc.userns)
+			e.spec.Linux.CgroupsPath = path
+			want := path
+			var nss []specs.LinuxNamespace
+			for _, n := range e.spec.Linux.Namespaces {
+				if n.Type != specs.CgroupNamespace {
+					nss = append(nss, n)
+				}
+			}
+			if cgroupns {
+				nss = append(nss, specs.LinuxNamespace{Type: specs.CgroupNamespace})
+				want = "/"
+			}
+			e.spec.Linux.Namespaces = nss
+			e.writeSpec()
+			check := func(what, out string) {
+				t.Helper()
+				lines := strings.Fields(out)
+				if len(lines) == 0 {
+					t.Fatalf("%s: no /proc/self/cgroup", what)
+				}
+				for _, l := range lines {
+					if parts := strings.SplitN(l, ":", 3); len(parts) != 3 || parts[2] != want {
+						t.Fatalf("%s: %q not at %s:\n%s", what, l, want, out)
+					}
+				}
+			}
+			e.mustRun("run", "-d", "c1")
+			pid := e.state("c1").Pid
+			host, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range strings.Fields(string(host)) {
+				if !strings.HasSuffix(l, ":"+path) {
+					t.Fatalf("container process seen from the host: %q not in %s:\n%s", l, path, host)
+				}
+			}
+			check("exec", e.mustRun("exec", "c1", "cat", "/proc/self/cgroup"))
+			e.mustRun("delete", "--force", "c1")
+		})
 	}
 }

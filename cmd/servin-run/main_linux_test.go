@@ -3,6 +3,7 @@ package main_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -688,5 +689,138 @@ func TestCrashDuringCreate(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(e.root, "c1")); err == nil {
 		t.Fatal("state left after delete --force")
+	}
+}
+
+// TestRunForwardsSignals: an attached `run` relays the signals a user or
+// supervisor sends it to the container process.
+func TestRunForwardsSignals(t *testing.T) {
+	for _, sig := range []unix.Signal{unix.SIGUSR1, unix.SIGTERM, unix.SIGHUP} {
+		t.Run(unix.SignalName(sig), func(t *testing.T) {
+			e := newEnv(t, "sh", "-c", fmt.Sprintf("trap 'echo got; exit 3' %d; echo ready; while :; do sleep 0.05; done", sig))
+			e.writeSpec()
+			cmd := exec.Command(binary, "--root", e.root, "run", "c1")
+			cmd.Dir = e.bundle
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			cmd.Stdout = w
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			w.Close()
+			buf := make([]byte, 64)
+			n, _ := r.Read(buf)
+			if !strings.Contains(string(buf[:n]), "ready") {
+				_ = cmd.Process.Kill()
+				t.Fatalf("container did not start: %q", buf[:n])
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			rest := make([]byte, 64)
+			m, _ := r.Read(rest)
+			err = cmd.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(string(rest[:m]), "got") {
+				t.Fatalf("after %v: %v, output %q; want exit 3 and the trap's output", sig, err, rest[:m])
+			}
+		})
+	}
+}
+
+// TestRunLateError: run starts its container over the init's socket (no
+// exec fifo); a failure after the start message (here the execve of a
+// script whose interpreter is missing) is reported, and nothing is left
+// behind.
+func TestRunLateError(t *testing.T) {
+	e := newEnv(t, "/bad-script")
+	if err := os.WriteFile(filepath.Join(e.bundle, "rootfs", "bad-script"), []byte("#!/no/such/interpreter\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e.writeSpec()
+	_, errOut, code := e.run("run", "c1")
+	if code == 0 || !strings.Contains(errOut, "exec /bad-script") {
+		t.Fatalf("run of a script without interpreter: exit %d, stderr %q; want the exec error", code, errOut)
+	}
+	if out := e.mustRun("list", "-q"); strings.TrimSpace(out) != "" {
+		t.Fatalf("left behind: %q", out)
+	}
+}
+
+// TestIDMappedMount: a host directory owned by uid/gid 1000 bind-mounted
+// with an idmapping appears owned by the mapped ids inside: by the mount's
+// own maps (1000 -> 2000, the container has no user namespace), and by the
+// container's user namespace maps with the bare idmap option (so 1000 on
+// disk is 1000 inside a container mapped 0 -> 100000), recursively with
+// ridmap.
+func TestIDMappedMount(t *testing.T) {
+	testutil.RequireRoot(t)
+	if out, _ := exec.Command(binary, "features").Output(); !regexpMatch(`"idmap":\s*\{\s*"enabled":\s*true`, string(out)) {
+		t.Skip("skipping: features says idmapped mounts are not supported here")
+	}
+	host := t.TempDir()
+	if err := os.Chmod(host, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{host, filepath.Join(host, "f")} {
+		if p != host {
+			if err := os.WriteFile(p, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.Chown(p, 1000, 1000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := func(opts ...string) specs.Mount {
+		return specs.Mount{Destination: "/data", Type: "bind", Source: host, Options: opts}
+	}
+	own := m("bind", "idmap")
+	own.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 1000, HostID: 2000, Size: 1}}
+	own.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 1000, HostID: 2000, Size: 1}}
+	tests := []struct {
+		name   string
+		mount  specs.Mount
+		userns bool
+		want   string
+	}{
+		{"mount maps", own, false, "2000:2000"},
+		{"container maps", m("bind", "idmap"), true, "1000:1000"},
+		{"container maps ridmap", m("rbind", "ridmap"), true, "1000:1000"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, "stat", "-c", "%u:%g", "/data/f")
+			// The mapped root may not create it in the host-owned rootfs.
+			if err := os.Mkdir(filepath.Join(e.bundle, "rootfs", "data"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if tc.userns {
+				for d := e.bundle; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+					if err := os.Chmod(d, 0o755); err != nil {
+						t.Fatal(err)
+					}
+				}
+				e.spec.Linux.Namespaces = append(e.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+				e.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+				e.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+			}
+			e.spec.Mounts = append(e.spec.Mounts, tc.mount)
+			e.writeSpec()
+			out, errOut, code := e.run("run", "c1")
+			if code != 0 || strings.TrimSpace(out) != tc.want {
+				t.Fatalf("stat through the idmapped mount: %q (exit %d, %s), want %s", out, code, errOut, tc.want)
+			}
+		})
+	}
+	// Without an idmapping the same file shows its on-disk owner.
+	e := newEnv(t, "stat", "-c", "%u:%g", "/data/f")
+	e.spec.Mounts = append(e.spec.Mounts, m("bind"))
+	e.writeSpec()
+	if out := e.mustRun("run", "c1"); strings.TrimSpace(out) != "1000:1000" {
+		t.Fatalf("plain bind: %q", out)
 	}
 }

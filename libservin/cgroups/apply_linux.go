@@ -49,6 +49,20 @@ func (m *Manager) Apply(pid int) error {
 	return nil
 }
 
+// JoinV2 moves pid into the container's cgroup2 directory only (a no-op
+// without one): the v1 hierarchies were joined by the process itself (see
+// JoinDirs).
+func (m *Manager) JoinV2(pid int) error {
+	_, dir := m.JoinDirs()
+	if dir == "" {
+		return nil
+	}
+	if err := writeFile(dir, "cgroup.procs", strconv.Itoa(pid)); err != nil {
+		return fmt.Errorf("join cgroup %s: %w", dir, err)
+	}
+	return nil
+}
+
 // mountOf finds the mount point of a controller's hierarchy: the top of
 // its directory that is still a cgroup filesystem.
 func (m *Manager) mountOf(key string) string {

@@ -72,3 +72,19 @@ func (m *Manager) isV2() bool {
 	_, ok := m.paths[UnifiedKey]
 	return ok && len(m.paths) == 1
 }
+
+// JoinDirs splits the container's directories by how a process joins
+// them: the cgroup v1 hierarchies, which a single-threaded process enters
+// itself by writing "0" to each "tasks" file, and the cgroup2 directory
+// ("" when there is none), entered with clone3 CLONE_INTO_CGROUP or
+// through cgroup.procs (JoinV2). Both avoid the parent writing the pid to
+// every cgroup.procs, each write of which waits for an RCU grace period.
+func (m *Manager) JoinDirs() (v1 []string, v2 string) {
+	v2 = m.paths[UnifiedKey]
+	for _, d := range m.dirs() {
+		if d != v2 {
+			v1 = append(v1, d)
+		}
+	}
+	return v1, v2
+}

@@ -24,6 +24,9 @@ func New(cgroupsPath, id string, opts ...Option) (*Manager, error) { return nil,
 // Apply is not supported off Linux.
 func (m *Manager) Apply(pid int) error { return unsupported("apply") }
 
+// JoinV2 is not supported off Linux.
+func (m *Manager) JoinV2(pid int) error { return unsupported("join") }
+
 // Set is not supported off Linux.
 func (m *Manager) Set(r *specs.LinuxResources) error { return unsupported("set") }
 

@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,6 +17,7 @@ import (
 	"github.com/servin/servin/libservin/cgroups"
 	"github.com/servin/servin/libservin/runtime/hooks"
 	"github.com/servin/servin/libservin/runtime/linux"
+	"github.com/servin/servin/libservin/runtime/nsenter"
 	"golang.org/x/sys/unix"
 )
 
@@ -69,6 +72,12 @@ func (r *Runtime) Start(ctx context.Context, id string) error {
 		return err
 	}
 	defer unlock()
+	return r.startLocked(ctx, rec)
+}
+
+// startLocked is Start on a loaded record whose directory lock is held.
+func (r *Runtime) startLocked(ctx context.Context, rec *record) error {
+	id := rec.ID
 	switch st := r.status(rec); st {
 	case specs.StateCreated:
 	case specs.StateStopped:
@@ -83,13 +92,39 @@ func (r *Runtime) Start(ctx context.Context, id string) error {
 	if err := os.Remove(fifo); err != nil {
 		return fmt.Errorf("remove exec fifo: %w", err)
 	}
+	r.runPoststart(ctx, rec)
+	return nil
+}
+
+// runPoststart runs the poststart hooks. The OCI validation suite expects
+// a failing one to be a warning; the lifecycle goes on.
+func (r *Runtime) runPoststart(ctx context.Context, rec *record) {
 	if h := rec.Spec.Hooks; h != nil {
-		// The OCI validation suite expects a failing poststart hook to be
-		// a warning; the lifecycle goes on.
 		for _, err := range hooks.RunAll(ctx, "poststart", h.Poststart, rec.ociState(specs.StateRunning)) {
 			r.log.Warn(err.Error())
 		}
 	}
+}
+
+// startDirect starts a container that create made for `run` without an
+// exec fifo: it sends the init MsgStart and waits for the end of file that
+// the init's execve brings (its end of the socket is close-on-exec), or an
+// error it reports first; then it runs the poststart hooks as Start does.
+func (r *Runtime) startDirect(ctx context.Context, rec *record, sync *os.File) error {
+	if err := linux.Send(sync, linux.Message{Type: linux.MsgStart}); err != nil {
+		return fmt.Errorf("start container %s: %w", rec.ID, err)
+	}
+	switch data, err := nsenter.ReadMessage(sync); {
+	case err == nil:
+		var m linux.Message
+		if json.Unmarshal(data, &m) == nil && m.Type == linux.MsgError {
+			return fmt.Errorf("start container %s: %s", rec.ID, m.Error)
+		}
+		return fmt.Errorf("start container %s: unexpected init message %q", rec.ID, data)
+	case !errors.Is(err, io.EOF) && !errors.Is(err, unix.ECONNRESET):
+		return fmt.Errorf("start container %s: %w", rec.ID, err)
+	}
+	r.runPoststart(ctx, rec)
 	return nil
 }
 
@@ -206,6 +241,12 @@ func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
 		return err
 	}
 	defer unlock()
+	return r.deleteLocked(ctx, rec, force)
+}
+
+// deleteLocked is Delete on a loaded record whose directory lock is held.
+func (r *Runtime) deleteLocked(ctx context.Context, rec *record, force bool) error {
+	id := rec.ID
 	if st := r.status(rec); st != specs.StateStopped {
 		if !force {
 			return fmt.Errorf("cannot delete container %s that is not stopped: %s: %w", id, st, ErrState)
@@ -238,6 +279,20 @@ func (r *Runtime) destroy(ctx context.Context, rec *record) error {
 		return fmt.Errorf("remove state of %s: %w", rec.ID, err)
 	}
 	return nil
+}
+
+// withLock runs f on rec (kept in memory since this process saved it,
+// so not read again) with its directory lock held.
+func (r *Runtime) withLock(rec *record, f func() error) error {
+	unlock, err := lockDir(r.dir(rec.ID))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ENOENT) {
+			return fmt.Errorf("container %s: %w", rec.ID, ErrNotExist)
+		}
+		return err
+	}
+	defer unlock()
+	return f()
 }
 
 func (r *Runtime) lockedLoad(id string) (*record, func(), error) {

@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -25,35 +24,44 @@ import (
 
 // Create sets up container id from a bundle and leaves its process waiting
 // for Start (runtime-spec "create"). On failure nothing is left behind.
-func (r *Runtime) Create(ctx context.Context, id string, o CreateOptions) (err error) {
+func (r *Runtime) Create(ctx context.Context, id string, o CreateOptions) error {
+	_, _, err := r.create(ctx, id, o)
+	return err
+}
+
+// create is Create, returning the record it saved and, with o.direct, the
+// init's sync socket to start it with (see startDirect).
+func (r *Runtime) create(ctx context.Context, id string, o CreateOptions) (_ *record, _ *os.File, err error) {
 	if err := ValidateID(id); err != nil {
-		return err
+		return nil, nil, err
 	}
+	self := startSelfCopy()
+	defer self.release()
 	bundle, err := filepath.Abs(o.Bundle)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	s, err := spec.Load(bundle)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if s.Process.Terminal && o.ConsoleSocket == "" {
-		return errors.New("cannot allocate tty if servin-run will detach without setting console socket")
+		return nil, nil, errors.New("cannot allocate tty if servin-run will detach without setting console socket")
 	}
 	if !s.Process.Terminal && o.ConsoleSocket != "" {
-		return errors.New("cannot use console socket if servin-run will not allocate tty")
+		return nil, nil, errors.New("cannot use console socket if servin-run will not allocate tty")
 	}
 	dir := r.dir(id)
 	if err := os.Mkdir(dir, 0o711); err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("container %s: %w", id, ErrExist)
+			return nil, nil, fmt.Errorf("container %s: %w", id, ErrExist)
 		}
-		return fmt.Errorf("create state directory: %w", err)
+		return nil, nil, fmt.Errorf("create state directory: %w", err)
 	}
 	unlock, err := lockDir(dir)
 	if err != nil {
 		os.RemoveAll(dir)
-		return err
+		return nil, nil, err
 	}
 	defer unlock()
 	rec := &record{
@@ -65,16 +73,7 @@ func (r *Runtime) Create(ctx context.Context, id string, o CreateOptions) (err e
 	if !filepath.IsAbs(rec.Bundle) {
 		rec.Bundle = bundle
 	}
-	p := &initProc{rt: r, rec: rec, opts: o}
-	p.beforeBootstrap = func(pid int) error {
-		if err := p.applyCgroup(pid); err != nil {
-			return err
-		}
-		// Record the cgroup before anything can fail later: if this
-		// process dies mid-create, `delete --force` still finds and
-		// removes what was made (status is stopped while pid is 0).
-		return r.save(rec)
-	}
+	p := &initProc{rt: r, rec: rec, opts: o, self: self}
 	defer func() {
 		if err != nil {
 			p.abort()
@@ -82,14 +81,20 @@ func (r *Runtime) Create(ctx context.Context, id string, o CreateOptions) (err e
 		}
 	}()
 	if err := p.start(ctx); err != nil {
-		return err
+		return nil, nil, err
 	}
 	if o.PidFile != "" {
 		if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(rec.Pid)), 0o644); err != nil {
-			return fmt.Errorf("write pid file: %w", err)
+			return nil, nil, fmt.Errorf("write pid file: %w", err)
 		}
 	}
-	return r.save(rec)
+	if err := r.save(rec); err != nil {
+		return nil, nil, err
+	}
+	if !o.direct {
+		return rec, nil, nil
+	}
+	return rec, p.sync, nil
 }
 
 // initProc is one container init being started.
@@ -99,16 +104,19 @@ type initProc struct {
 	opts CreateOptions
 	cmd  *exec.Cmd
 	sync *os.File
-	// beforeBootstrap runs with the first child's pid before it may
-	// create or join namespaces (cgroup placement).
-	beforeBootstrap func(pid int) error
-	cg              *cgroups.Manager
+	// cg is the cgroup create made (removed again on failure); join is
+	// the one the init process enters (cg, or the container's for exec).
+	cg   *cgroups.Manager
+	join *cgroups.Manager
+	self *selfCopy // the runtime binary copy to exec the init from
 }
 
-// applyCgroup creates the container's cgroup, moves the first child in
-// (every later fork inherits it, and a new cgroup namespace is rooted
-// there) and applies linux.resources, so limits hold when create returns.
-func (p *initProc) applyCgroup(pid int) error {
+// createCgroup creates the container's cgroup and applies
+// linux.resources before any process is in it; the init process joins it
+// itself before it creates or joins any namespace (see
+// nsenter.Bootstrap.CgroupV1), so every later fork, and a new cgroup
+// namespace, starts there.
+func (p *initProc) createCgroup() error {
 	var path string
 	var res *specs.LinuxResources
 	if l := p.rec.Spec.Linux; l != nil {
@@ -119,8 +127,11 @@ func (p *initProc) applyCgroup(pid int) error {
 		return err
 	}
 	p.cg = m
-	err = m.Apply(pid)
+	err = m.Apply(0)
 	p.rec.CgroupPaths = m.Paths()
+	if err == nil && os.Geteuid() != 0 {
+		err = checkJoinable(m)
+	}
 	if err != nil && os.Geteuid() != 0 && errors.Is(err, os.ErrPermission) {
 		// Rootless without a delegated cgroup, as runc: fine as long as
 		// nothing asks for limits.
@@ -134,7 +145,25 @@ func (p *initProc) applyCgroup(pid int) error {
 	if err != nil {
 		return err
 	}
+	p.join = m
 	return m.Set(cgroups.WithDefaultDevices(res))
+}
+
+// checkJoinable reports os.ErrPermission when this (unprivileged) user
+// may create the cgroup but not enter it.
+func checkJoinable(m *cgroups.Manager) error {
+	v1, v2 := m.JoinDirs()
+	for _, d := range v1 {
+		if err := unix.Access(filepath.Join(d, "tasks"), unix.W_OK); err != nil {
+			return fmt.Errorf("join cgroup %s: %w", d, err)
+		}
+	}
+	if v2 != "" {
+		if err := unix.Access(filepath.Join(v2, "cgroup.procs"), unix.W_OK); err != nil {
+			return fmt.Errorf("join cgroup %s: %w", v2, err)
+		}
+	}
+	return nil
 }
 
 // hasLimits reports whether r asks for anything beyond device rules.
@@ -144,20 +173,17 @@ func hasLimits(r *specs.LinuxResources) bool {
 }
 
 func (p *initProc) start(ctx context.Context) error {
-	s, dir := p.rec.Spec, p.rt.dir(p.rec.ID)
-	fifo := filepath.Join(dir, fifoName)
-	if err := unix.Mkfifo(fifo, 0o622); err != nil {
-		return fmt.Errorf("create exec fifo: %w", err)
+	s := p.rec.Spec
+	var fifoFile *os.File
+	if !p.opts.direct {
+		f, err := p.makeFifo()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		fifoFile = f
 	}
-	// Not subject to the umask: the process may run as any user by then.
-	if err := os.Chmod(fifo, 0o622); err != nil {
-		return fmt.Errorf("chmod exec fifo: %w", err)
-	}
-	fifoFile, err := os.OpenFile(fifo, unix.O_PATH|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open exec fifo: %w", err)
-	}
-	defer fifoFile.Close()
+	var err error
 	var console *os.File
 	if p.opts.ConsoleSocket != "" {
 		if console, err = dialConsole(p.opts.ConsoleSocket); err != nil {
@@ -172,15 +198,43 @@ func (p *initProc) start(ctx context.Context) error {
 	cfg := &linux.InitConfig{
 		ID: p.rec.ID, Bundle: p.rec.Bundle, Rootfs: p.rec.Rootfs, Spec: s,
 		NoPivot: p.opts.NoPivot, NoNewKeyring: p.opts.NoNewKeyring, PreserveFds: p.opts.PreserveFds,
-		FifoFd: 3 + len(extra) + 1, ConsoleFd: -1,
+		FifoFd: -1, ConsoleFd: -1,
 	}
-	extra = append(extra, nil, fifoFile) // nil: the sync socket, set by spawn
+	extra = append(extra, nil) // the sync socket, set by spawn
+	if fifoFile != nil {
+		cfg.FifoFd = 3 + len(extra)
+		extra = append(extra, fifoFile)
+	}
 	if console != nil {
 		cfg.ConsoleFd = 3 + len(extra)
 		extra = append(extra, console)
 	}
+	trees, err := linux.PrepareIDMappedMounts(s, p.rec.Bundle)
+	if err != nil {
+		return err
+	}
+	for i, t := range trees {
+		if i == 0 {
+			cfg.MountFds = make([]int, len(trees))
+		}
+		cfg.MountFds[i] = -1
+		if t != nil {
+			defer t.Close()
+			cfg.MountFds[i] = 3 + len(extra)
+			extra = append(extra, t)
+		}
+	}
 	boot, err := bootstrap(s)
 	if err != nil {
+		return err
+	}
+	if err := p.createCgroup(); err != nil {
+		return err
+	}
+	// Record the cgroup before anything can fail later: if this process
+	// dies mid-create, `delete --force` still finds and removes what was
+	// made (status is stopped while pid is 0).
+	if err := p.rt.save(p.rec); err != nil {
 		return err
 	}
 	pid, err := p.spawn(ctx, boot, extra, p.opts.PreserveFds)
@@ -197,6 +251,24 @@ func (p *initProc) start(ctx context.Context) error {
 	return p.handshake(ctx, cfg)
 }
 
+// makeFifo creates the exec fifo that start opens to let the init go on,
+// and returns an O_PATH handle on it for the init.
+func (p *initProc) makeFifo() (*os.File, error) {
+	fifo := filepath.Join(p.rt.dir(p.rec.ID), fifoName)
+	if err := unix.Mkfifo(fifo, 0o622); err != nil {
+		return nil, fmt.Errorf("create exec fifo: %w", err)
+	}
+	// Not subject to the umask: the process may run as any user by then.
+	if err := os.Chmod(fifo, 0o622); err != nil {
+		return nil, fmt.Errorf("chmod exec fifo: %w", err)
+	}
+	f, err := os.OpenFile(fifo, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open exec fifo: %w", err)
+	}
+	return f, nil
+}
+
 // spawn starts the init re-exec from a sealed copy of the runtime and runs
 // the nsenter bootstrap; it returns the container process's pid.
 func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*os.File, syncIndex int) (int, error) {
@@ -209,7 +281,7 @@ func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*o
 	child := os.NewFile(uintptr(fds[1]), "sync-child")
 	defer child.Close()
 	extra[syncIndex] = child
-	exe, err := sealedSelf()
+	exe, err := p.self.get()
 	if err != nil {
 		return 0, err
 	}
@@ -220,7 +292,6 @@ func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*o
 		return def
 	}
 	p.cmd = &exec.Cmd{
-		Path:       "/proc/self/fd/" + strconv.Itoa(int(exe.Fd())),
 		Args:       []string{"servin-run", "init"},
 		Env:        []string{nsenter.EnvInitPipe + "=" + strconv.Itoa(3+syncIndex)},
 		Stdin:      stdio(p.opts.Stdin, os.Stdin),
@@ -228,17 +299,20 @@ func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*o
 		Stderr:     stdio(p.opts.Stderr, os.Stderr),
 		ExtraFiles: extra,
 	}
-	if err := p.cmd.Start(); err != nil {
+	exeFd, err := dupAbove(exe, p.cmd)
+	if err != nil {
+		return 0, err
+	}
+	p.cmd.Path = "/proc/self/fd/" + strconv.Itoa(exeFd)
+	err = p.cmd.Start()
+	unix.Close(exeFd)
+	p.self.release() // the init maps it now
+	if err != nil {
 		return 0, fmt.Errorf("start container init: %w", err)
 	}
 	child.Close()
-	// cgroups are joined here, by the first process, before any fork.
-	if p.beforeBootstrap != nil {
-		if err := p.beforeBootstrap(p.cmd.Process.Pid); err != nil {
-			_ = p.cmd.Process.Kill()
-			_ = p.cmd.Wait()
-			return 0, err
-		}
+	if p.join != nil {
+		boot.CgroupV1, boot.CgroupV2 = p.join.JoinDirs()
 	}
 	data, err := boot.Encode()
 	if err != nil {
@@ -252,6 +326,33 @@ func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*o
 		err = fmt.Errorf("container init bootstrap: %w", werr)
 	}
 	return pid, err
+}
+
+// dupAbove duplicates exe to a descriptor number the child side of
+// cmd.Start never reuses: between fork and execve it dup2s every file it
+// passes to its position and moves its own error pipe and clashing
+// descriptors to numbers just above the highest one it passes, so an
+// execve("/proc/self/fd/N") with a low N can run one of those instead.
+func dupAbove(exe *os.File, cmd *exec.Cmd) (int, error) {
+	highest := 2
+	for _, f := range append([]any{cmd.Stdin, cmd.Stdout, cmd.Stderr}, filesOf(cmd.ExtraFiles)...) {
+		if f, ok := f.(*os.File); ok && f != nil && int(f.Fd()) > highest {
+			highest = int(f.Fd())
+		}
+	}
+	fd, err := unix.FcntlInt(exe.Fd(), unix.F_DUPFD_CLOEXEC, highest+len(cmd.ExtraFiles)+16)
+	if err != nil {
+		return -1, fmt.Errorf("duplicate runtime copy: %w", err)
+	}
+	return fd, nil
+}
+
+func filesOf(fs []*os.File) []any {
+	out := make([]any, len(fs))
+	for i, f := range fs {
+		out[i] = f
+	}
+	return out
 }
 
 // readPid answers the constructor's requests until it reports the pid.
@@ -270,6 +371,16 @@ func (p *initProc) readPid(s *specs.Spec) (int, error) {
 				return 0, err
 			}
 			if err := nsenter.WriteMessage(p.sync, []byte("u")); err != nil {
+				return 0, err
+			}
+		case 'C':
+			if p.join == nil {
+				return 0, errors.New("container init asked to join a cgroup it was not given")
+			}
+			if err := p.join.JoinV2(p.cmd.Process.Pid); err != nil {
+				return 0, err
+			}
+			if err := nsenter.WriteMessage(p.sync, []byte("c")); err != nil {
 				return 0, err
 			}
 		case 'P':
@@ -428,62 +539,6 @@ func dialConsole(path string) (*os.File, error) {
 		return nil, fmt.Errorf("console socket %s: %w", path, err)
 	}
 	return f, nil
-}
-
-var (
-	sealedOnce sync.Once
-	sealedFile *os.File
-	sealedErr  error
-)
-
-// sealedSelf returns a sealed memfd copy of the runtime binary to exec the
-// init from, so nothing in the container can reach the host binary through
-// /proc/<pid>/exe and overwrite it (CVE-2019-5736).
-func sealedSelf() (*os.File, error) {
-	sealedOnce.Do(func() {
-		src, err := os.Open("/proc/self/exe")
-		if err != nil {
-			sealedErr = err
-			return
-		}
-		defer src.Close()
-		fd, err := unix.MemfdCreate("servin-run", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
-		if err != nil {
-			sealedErr = fmt.Errorf("memfd_create: %w", err)
-			return
-		}
-		f := os.NewFile(uintptr(fd), "servin-run")
-		if err := copyInKernel(fd, int(src.Fd())); err != nil {
-			f.Close()
-			sealedErr = fmt.Errorf("copy runtime binary: %w", err)
-			return
-		}
-		seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals); err != nil {
-			f.Close()
-			sealedErr = fmt.Errorf("seal runtime copy: %w", err)
-			return
-		}
-		sealedFile = f
-	})
-	return sealedFile, sealedErr
-}
-
-// copyInKernel copies all of in to out with sendfile(2): page cache to
-// memfd without a trip through user space.
-func copyInKernel(out, in int) error {
-	for {
-		n, err := unix.Sendfile(out, in, nil, 1<<30)
-		if err != nil {
-			if errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) {
-				continue
-			}
-			return err
-		}
-		if n == 0 {
-			return nil
-		}
-	}
 }
 
 func lockDir(dir string) (func(), error) {

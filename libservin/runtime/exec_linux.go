@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 
@@ -27,6 +26,8 @@ func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o Ex
 	if err != nil {
 		return -1, err
 	}
+	self := startSelfCopy()
+	defer self.release()
 	if st := r.status(rec); st == specs.StateStopped {
 		return -1, fmt.Errorf("cannot exec in a stopped container: %w", ErrState)
 	}
@@ -48,12 +49,14 @@ func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o Ex
 		return -1, errors.New("cannot use console socket if the process does not allocate a tty")
 	}
 	var sigs chan os.Signal
+	relaying := func() {}
 	if !o.Detach {
 		sigs = make(chan os.Signal, 64)
-		signal.Notify(sigs)
-		defer signal.Stop(sigs)
+		wait, stop := relaySignals(sigs)
+		defer stop()
+		relaying = wait
 	}
-	pid, err := r.spawnExec(ctx, rec, proc, o, term)
+	pid, err := r.spawnExec(ctx, rec, proc, o, term, self)
 	if err != nil {
 		return -1, err
 	}
@@ -66,6 +69,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o Ex
 	if o.Detach {
 		return 0, nil
 	}
+	relaying()
 	code := r.forwardAndWait(pid, sigs, term)
 	if term != nil {
 		term.drain()
@@ -73,7 +77,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o Ex
 	return code, nil
 }
 
-func (r *Runtime) spawnExec(ctx context.Context, rec *record, proc *specs.Process, o ExecOptions, term *consolePair) (int, error) {
+func (r *Runtime) spawnExec(ctx context.Context, rec *record, proc *specs.Process, o ExecOptions, term *consolePair, self *selfCopy) (int, error) {
 	s := *rec.Spec
 	s.Process = proc
 	boot, err := joinAll(rec)
@@ -100,8 +104,12 @@ func (r *Runtime) spawnExec(ctx context.Context, rec *record, proc *specs.Proces
 		cfg.ConsoleFd = 3 + len(extra)
 		extra = append(extra, console)
 	}
-	p := &initProc{rt: r, rec: rec, opts: CreateOptions{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr},
-		beforeBootstrap: func(pid int) error { return r.joinCgroup(rec, pid) }}
+	p := &initProc{rt: r, rec: rec, opts: CreateOptions{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr}, self: self}
+	if len(rec.CgroupPaths) > 0 {
+		// The process joins the container's cgroup itself (see
+		// nsenter.Bootstrap.CgroupV1) before it joins any namespace.
+		p.join = cgroups.Load(rec.CgroupPaths)
+	}
 	pid, err := p.spawn(ctx, boot, extra, o.PreserveFds)
 	if err != nil {
 		return 0, err
@@ -143,17 +151,6 @@ func joinAll(rec *record) (nsenter.Bootstrap, error) {
 		return b, fmt.Errorf("container %s is not running", rec.ID)
 	}
 	return b, nil
-}
-
-// joinCgroup moves pid into the container's cgroups, if it has any.
-func (r *Runtime) joinCgroup(rec *record, pid int) error {
-	if len(rec.CgroupPaths) == 0 {
-		return nil
-	}
-	if err := cgroups.Load(rec.CgroupPaths).Apply(pid); err != nil {
-		return fmt.Errorf("join cgroup of %s: %w", rec.ID, err)
-	}
-	return nil
 }
 
 // BaseProcess returns a copy of the container's own process config, the

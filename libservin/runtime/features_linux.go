@@ -14,6 +14,7 @@ import (
 // build implements.
 func Features() *features.Features {
 	f, t := false, true
+	idmap := linux.IDMapSupported()
 	var caps []string
 	last, _ := capability.LastCap()
 	for _, c := range capability.ListKnown() {
@@ -35,11 +36,11 @@ func Features() *features.Features {
 			Selinux:      &features.Selinux{Enabled: &f},
 			IntelRdt:     &features.IntelRdt{Enabled: &f},
 			MountExtensions: &features.MountExtensions{
-				IDMap: &features.IDMap{Enabled: &f},
+				IDMap: &features.IDMap{Enabled: &idmap},
 			},
 		},
 		Annotations: map[string]string{
-			"io.github.servin.nsenter": "cgo constructor, memfd-sealed re-exec",
+			"io.github.servin.nsenter": "cgo constructor, re-exec from a private read-only copy",
 		},
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"time"
 
@@ -31,24 +30,30 @@ func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bo
 		}
 	}
 	sigs := make(chan os.Signal, 64)
+	relaying := func() {}
 	if !detach {
-		signal.Notify(sigs)
-		defer signal.Stop(sigs)
+		wait, stop := relaySignals(sigs)
+		defer stop()
+		relaying = wait
 	}
-	if err := r.Create(ctx, id, o); err != nil {
-		return -1, err
-	}
-	rec, err := r.load(id)
+	// The record create saved serves start and delete too: run does not
+	// read state.json back. No exec fifo either: the init waits for a
+	// start message on its sync socket (a fifo is an inode on the state
+	// directory's filesystem, created, opened and removed each time).
+	o.direct = true
+	rec, sync, err := r.create(ctx, id, o)
 	if err != nil {
 		return -1, err
 	}
+	defer sync.Close()
 	if term != nil {
 		if err := term.attach(); err != nil {
 			_ = r.Delete(ctx, id, true)
 			return -1, err
 		}
 	}
-	if err := r.Start(ctx, id); err != nil {
+	relaying() // from the start on, signals go to the container process
+	if err := r.withLock(rec, func() error { return r.startDirect(ctx, rec, sync) }); err != nil {
 		_ = r.Delete(ctx, id, true)
 		return -1, err
 	}
@@ -59,7 +64,7 @@ func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bo
 	if term != nil {
 		term.drain()
 	}
-	if err := r.Delete(ctx, id, true); err != nil {
+	if err := r.withLock(rec, func() error { return r.deleteLocked(ctx, rec, true) }); err != nil {
 		return code, err
 	}
 	return code, nil

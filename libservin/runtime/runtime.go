@@ -61,6 +61,9 @@ type CreateOptions struct {
 	// Stdin, Stdout and Stderr default to the runtime's own (runc's
 	// detached pass-through mode).
 	Stdin, Stdout, Stderr *os.File
+	// direct: Run starts the container itself over the init's sync
+	// socket, so create makes no exec fifo.
+	direct bool
 }
 
 // State is the output of `state`: the runtime-spec state plus what runc

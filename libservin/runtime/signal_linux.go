@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"fmt"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,4 +27,35 @@ func ParseSignal(s string) (syscall.Signal, error) {
 		return sig, nil
 	}
 	return 0, fmt.Errorf("unknown signal %q", s)
+}
+
+// forwardedSignals are the signals an attached `run` or `exec` relays to
+// the container process: those a terminal, a shell's job control, a
+// supervisor or a user sends to a foreground command. Not every signal, as
+// runc does: Go enables each one for os/signal with a round trip to a
+// locked thread, about 50 µs of CPU apiece, so all 64 (and disabling them
+// again) cost ~3 ms per container. SIGWINCH resizes the terminal instead.
+var forwardedSignals = []os.Signal{
+	unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGUSR1, unix.SIGUSR2,
+	unix.SIGALRM, unix.SIGCONT, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGPWR,
+	unix.SIGWINCH,
+}
+
+// relaySignals subscribes sigs to forwardedSignals in the background, so
+// it overlaps creating the container; wait blocks until it is done, stop
+// unsubscribes, also in the background (the CLI exits right after).
+func relaySignals(sigs chan os.Signal) (wait, stop func()) {
+	done := make(chan struct{})
+	go func() {
+		signal.Notify(sigs, forwardedSignals...)
+		close(done)
+	}()
+	wait = func() { <-done }
+	stop = func() {
+		go func() {
+			<-done
+			signal.Stop(sigs)
+		}()
+	}
+	return wait, stop
 }

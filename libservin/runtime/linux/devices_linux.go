@@ -191,7 +191,7 @@ func (r *rootfsCtx) bindDevice(dfd int, base string, d specs.LinuxDevice) error 
 		return fmt.Errorf("create bind target: %w", err)
 	}
 	unix.Close(fd)
-	target, err := pathrs.OpenatInRoot(r.root, d.Path)
+	target, err := openInRoot(r.root, d.Path)
 	if err != nil {
 		return err
 	}
@@ -230,6 +230,11 @@ func (r *rootfsCtx) openParent(p string) (*os.File, string, error) {
 	}
 	if p == "/" {
 		return nil, "", fmt.Errorf("%w: path is /", ErrInvalidMount)
+	}
+	// Usually the parent exists: one openat2 then, the same directory
+	// that resolving its symlinks in the rootfs would give.
+	if dir, err := openInRootFlags(r.root, filepath.Dir(p), unix.O_DIRECTORY); err == nil {
+		return dir, filepath.Base(p), nil
 	}
 	parent, err := r.resolveInRoot(filepath.Dir(p))
 	if err != nil {

@@ -9,7 +9,8 @@ var (
 	// ErrInvalidDevice is returned for a linux.devices entry with an unknown
 	// type or a path that already holds a different file.
 	ErrInvalidDevice = errors.New("invalid device")
-	// ErrIDMapUnsupported is returned for idmap/ridmap mounts and mounts with
-	// uidMappings/gidMappings, which servin-run does not implement yet.
-	ErrIDMapUnsupported = errors.New("id-mapped mounts are not supported yet")
+	// ErrIDMapUnsupported is returned for an idmapped mount (idmap/ridmap,
+	// or uidMappings/gidMappings) whose idmapped tree was not prepared by
+	// the parent (PrepareIDMappedMounts).
+	ErrIDMapUnsupported = errors.New("id-mapped mount not prepared")
 )

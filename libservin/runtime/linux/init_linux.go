@@ -154,8 +154,13 @@ func initContainer(sync *os.File) error {
 	if err := Send(sync, Message{Type: MsgReady}); err != nil {
 		return err
 	}
+	direct := !cfg.Exec && cfg.FifoFd < 0
 	if !cfg.Exec {
-		if err := waitStart(cfg.FifoFd); err != nil {
+		wait := func() error { return waitStart(cfg.FifoFd) }
+		if direct {
+			wait = func() error { return waitStartMessage(sync) }
+		}
+		if err := wait(); err != nil {
 			return err
 		}
 		st := cfg.State
@@ -165,7 +170,14 @@ func initContainer(sync *os.File) error {
 			}
 		}
 	}
-	sync.Close()
+	if direct {
+		// The parent waits for end of file: closeExtraFds made this end
+		// close-on-exec, so it comes with the execve (or an error
+		// message before it).
+		keepSync = sync
+	} else {
+		sync.Close()
+	}
 	// Last, right before execve: a small RLIMIT_AS or a huge RLIMIT_STACK
 	// (new threads get stacks of that size) would break the Go runtime.
 	if err := setRlimits(p.Rlimits); err != nil {
@@ -190,23 +202,27 @@ func initContainer(sync *os.File) error {
 func setupRoot(sync *os.File, cfg *InitConfig) error {
 	s := cfg.Spec
 	before := func() error {
-		if err := Send(sync, Message{Type: MsgHooks}); err != nil {
-			return err
-		}
-		m, err := Receive(sync)
-		if err != nil {
-			return err
-		}
-		if m.Type != MsgHooksDone {
-			return fmt.Errorf("parent: %s", m.Error)
-		}
 		if s.Hooks == nil {
 			return nil
+		}
+		//nolint:staticcheck // prestart is deprecated but still part of the spec
+		if len(s.Hooks.Prestart) > 0 || len(s.Hooks.CreateRuntime) > 0 {
+			// The parent runs them; no round trip when there are none.
+			if err := Send(sync, Message{Type: MsgHooks}); err != nil {
+				return err
+			}
+			m, err := Receive(sync)
+			if err != nil {
+				return err
+			}
+			if m.Type != MsgHooksDone {
+				return fmt.Errorf("parent: %s", m.Error)
+			}
 		}
 		st := cfg.State
 		return hooks.Run(context.Background(), "createContainer", s.Hooks.CreateContainer, &st)
 	}
-	return PrepareRootfs(s, cfg.Rootfs, RootfsOptions{NoPivot: cfg.NoPivot, BeforePivot: before, BundleDir: cfg.Bundle})
+	return PrepareRootfs(s, cfg.Rootfs, RootfsOptions{NoPivot: cfg.NoPivot, BeforePivot: before, BundleDir: cfg.Bundle, MountFds: cfg.MountFds})
 }
 
 // setupNamespaced applies the settings that live in the container's own
@@ -366,6 +382,23 @@ func closeExtraFds(first int) error {
 		if err == nil && fd >= first {
 			unix.CloseOnExec(fd)
 		}
+	}
+	return nil
+}
+
+// keepSync keeps the sync socket of a direct start from being closed by
+// its finalizer before the execve.
+var keepSync *os.File
+
+// waitStartMessage blocks until the parent sends MsgStart on the sync
+// socket: `run` starts the container it created without an exec fifo.
+func waitStartMessage(sync *os.File) error {
+	m, err := Receive(sync)
+	if err != nil {
+		return err
+	}
+	if m.Type != MsgStart {
+		return fmt.Errorf("init: expected a start message, got %q", m.Type)
 	}
 	return nil
 }

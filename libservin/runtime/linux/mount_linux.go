@@ -19,6 +19,7 @@ type rootfsCtx struct {
 	root      *os.File // O_PATH handle on the rootfs, opened after its self bind
 	bundleDir string
 	cgroupNS  bool
+	mountFds  []int // per config mount: prepared idmapped tree, or -1
 }
 
 // fdPath is the magic link through which a mount lands exactly on the
@@ -32,12 +33,42 @@ func isNotExist(err error) bool {
 	return errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR)
 }
 
+// openInRoot opens the container path p inside the rootfs as an O_PATH
+// handle with one openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS): the
+// kernel resolves every symlink and ".." as if root were "/", and fails
+// with EAGAIN (retried) when a concurrent rename could have let the walk
+// out. pathrs-lite's OpenatInRoot does the same openat2 and then asks
+// procfs for the handle's name, which costs ~10 more syscalls per path
+// and adds nothing to the containment; the handle is named p here.
+func openInRoot(root *os.File, p string) (*os.File, error) {
+	return openInRootFlags(root, p, 0)
+}
+
+// openInRootFlags is openInRoot with extra open flags (O_DIRECTORY).
+func openInRootFlags(root *os.File, p string, flags uint64) (*os.File, error) {
+	how := unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC | flags, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS}
+	for i := 0; ; i++ {
+		fd, err := unix.Openat2(int(root.Fd()), p, &how)
+		if err == nil {
+			return os.NewFile(uintptr(fd), p), nil
+		}
+		if errors.Is(err, unix.EAGAIN) && i < 128 {
+			continue
+		}
+		if errors.Is(err, unix.ENOSYS) && flags == 0 {
+			// Before Linux 5.6: pathrs-lite's emulation.
+			return pathrs.OpenatInRoot(root, p)
+		}
+		return nil, &os.PathError{Op: "openat2", Path: p, Err: err}
+	}
+}
+
 // openTarget returns an O_PATH handle on the container path dest inside
 // the rootfs, creating it first (a directory, or an empty file when file
 // is set) if it is missing. Symlinks are followed as if the rootfs were
 // "/", so the handle is always inside the rootfs.
 func (r *rootfsCtx) openTarget(dest string, file bool) (*os.File, error) {
-	f, err := pathrs.OpenatInRoot(r.root, dest)
+	f, err := openInRoot(r.root, dest)
 	if err == nil || !isNotExist(err) {
 		return f, err
 	}
@@ -64,7 +95,7 @@ func (r *rootfsCtx) openTarget(dest string, file bool) (*os.File, error) {
 	if err == nil {
 		unix.Close(fd)
 	}
-	return pathrs.OpenatInRoot(r.root, rel)
+	return openInRoot(r.root, rel)
 }
 
 // resolveInRoot resolves the symlinks of the container path p that exist,
@@ -84,8 +115,9 @@ func (r *rootfsCtx) resolveInRoot(p string) (string, error) {
 	return filepath.Clean("/" + rel), nil
 }
 
-// mountSpec mounts one entry of the config's mounts.
-func (r *rootfsCtx) mountSpec(m specs.Mount) error {
+// mountSpec mounts one entry of the config's mounts; tree is the
+// prepared idmapped clone of its source (-1: none).
+func (r *rootfsCtx) mountSpec(m specs.Mount, tree int) error {
 	if m.Type == "cgroup" && !isBindMount(m) {
 		return r.mountCgroup(m)
 	}
@@ -93,13 +125,21 @@ func (r *rootfsCtx) mountSpec(m specs.Mount) error {
 	srcIsDir := false
 	if isBindMount(m) {
 		src = bindSource(m.Source, r.bundleDir)
-		fi, err := os.Stat(src)
-		if err != nil {
-			return fmt.Errorf("bind source: %w", err)
+		var st unix.Stat_t
+		var err error
+		if tree >= 0 {
+			// The clone is what gets attached; in a user namespace the
+			// source path itself may not even be reachable.
+			err = unix.Fstat(tree, &st)
+		} else {
+			err = unix.Stat(src, &st)
 		}
-		srcIsDir = fi.IsDir()
+		if err != nil {
+			return fmt.Errorf("bind source %s: %w", src, err)
+		}
+		srcIsDir = st.Mode&unix.S_IFMT == unix.S_IFDIR
 	}
-	p, err := planMount(m, src, srcIsDir)
+	p, err := planMount(m, src, srcIsDir, tree)
 	if err != nil {
 		return err
 	}
@@ -157,11 +197,11 @@ func (r *rootfsCtx) runPlan(p mountPlan) error {
 		if err != nil {
 			return fmt.Errorf("%s %s on %s: %w", st.kind, st.fstype, p.dest, err)
 		}
-		if st.kind != stepMount {
+		if st.kind != stepMount && st.kind != stepMoveMount {
 			continue
 		}
 		// Reopen so later steps act on the new mount, not the one below.
-		nt, err := pathrs.OpenatInRoot(r.root, p.dest)
+		nt, err := openInRoot(r.root, p.dest)
 		if err != nil {
 			return fmt.Errorf("reopen %s after mount: %w", p.dest, err)
 		}
@@ -189,6 +229,10 @@ func runStep(target *os.File, st mountStep) error {
 	case stepSetattr:
 		attr := unix.MountAttr{Attr_set: st.attrSet, Attr_clr: st.attrClr}
 		return unix.MountSetattr(int(target.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &attr)
+	case stepMoveMount:
+		err := unix.MoveMount(st.fd, "", int(target.Fd()), "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH)
+		unix.Close(st.fd)
+		return err
 	}
 	return fmt.Errorf("unknown mount step %d", st.kind)
 }

@@ -17,6 +17,7 @@ type mountOptions struct {
 	data        []string  // filesystem-specific options, for mount(2) data
 	tmpcopyup   bool
 	idmap       bool // idmap or ridmap
+	ridmap      bool // ridmap: the idmapping applies to every mount of an rbind
 }
 
 // bind reports whether the options ask for a bind mount.
@@ -148,8 +149,10 @@ func parseMountOptions(options []string) mountOptions {
 		switch opt {
 		case "tmpcopyup":
 			o.tmpcopyup = true
-		case "idmap", "ridmap":
+		case "idmap":
 			o.idmap = true
+		case "ridmap":
+			o.idmap, o.ridmap = true, true
 		default:
 			o.data = append(o.data, opt)
 		}
@@ -217,8 +220,9 @@ func rootPropagation(value string) (before, after uintptr, ok bool) {
 const stNoSymfollow = 0x2000
 
 // KnownMountOptions lists the mount options PrepareRootfs recognises (for
-// `servin-run features`, mountOptions), sorted. idmap and ridmap are left
-// out: they are refused with ErrIDMapUnsupported.
+// `servin-run features`, mountOptions), sorted. idmap and ridmap need
+// kernel support besides (features' mountExtensions.idmap says whether
+// this host has it).
 func KnownMountOptions() []string {
 	var out []string
 	for o := range msFlags {
@@ -230,7 +234,7 @@ func KnownMountOptions() []string {
 	for o := range recAttrs {
 		out = append(out, o)
 	}
-	out = append(out, "tmpcopyup")
+	out = append(out, "tmpcopyup", "idmap", "ridmap")
 	slices.Sort(out)
 	return out
 }

@@ -101,7 +101,7 @@ func TestParseMountOptions(t *testing.T) {
 			want: mountOptions{tmpcopyup: true, data: []string{"uid=5", "mode=1777"}},
 		},
 		{name: "idmap", opts: []string{"idmap"}, want: mountOptions{idmap: true}},
-		{name: "ridmap", opts: []string{"ridmap"}, want: mountOptions{idmap: true}},
+		{name: "ridmap", opts: []string{"ridmap"}, want: mountOptions{idmap: true, ridmap: true}},
 		{
 			name: "unknown passes through",
 			opts: []string{"newinstance", "ptmxmode=0666", "weird-option"},
@@ -135,13 +135,13 @@ func TestEveryListedOptionRecognised(t *testing.T) {
 		if got := parseMountOptions([]string{o}); len(got.data) != 0 {
 			t.Errorf("option %q went to data: %+v", o, got)
 		}
-		if !slices.Contains(known, o) && o != "idmap" && o != "ridmap" {
+		if !slices.Contains(known, o) {
 			t.Errorf("KnownMountOptions lacks %q", o)
 		}
 	}
-	// idmap and ridmap are refused; rnodev is missing from the table but
-	// is the obvious recursive nodev (runc has it too).
-	if want := len(listed) - 2 + 1; len(known) != want || !slices.Contains(known, "rnodev") {
+	// rnodev is missing from the table but is the obvious recursive nodev
+	// (runc has it too).
+	if want := len(listed) + 1; len(known) != want || !slices.Contains(known, "rnodev") {
 		t.Errorf("KnownMountOptions has %d options, want %d: %q", len(known), want, known)
 	}
 }

@@ -21,6 +21,9 @@ const (
 	stepPropagate
 	// stepSetattr is mount_setattr(target, AT_RECURSIVE, attrSet/attrClr).
 	stepSetattr
+	// stepMoveMount is move_mount(fd, target): attach a detached mount
+	// tree prepared by the parent (an idmapped bind).
+	stepMoveMount
 )
 
 func (k stepKind) String() string {
@@ -33,6 +36,8 @@ func (k stepKind) String() string {
 		return "propagate"
 	case stepSetattr:
 		return "setattr"
+	case stepMoveMount:
+		return "move_mount"
 	}
 	return fmt.Sprintf("step(%d)", int(k))
 }
@@ -47,6 +52,7 @@ type mountStep struct {
 	data    string
 	attrSet uint64
 	attrClr uint64
+	fd      int // stepMoveMount: the detached tree
 }
 
 // mountPlan is everything done for one mount destination. It holds no
@@ -87,8 +93,8 @@ func parseSpecMount(m specs.Mount) (mountOptions, error) {
 	case "rbind":
 		o.flags |= unix.MS_BIND | unix.MS_REC
 	}
-	if o.idmap || len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
-		return o, fmt.Errorf("mount %s: %w", m.Destination, ErrIDMapUnsupported)
+	if wantsIDMap(m, o) && !o.bind() {
+		return o, fmt.Errorf("%w: %s: idmapped mounts must be bind mounts", ErrInvalidMount, m.Destination)
 	}
 	if o.tmpcopyup && m.Type != "tmpfs" {
 		return o, fmt.Errorf("%w: %s: tmpcopyup needs type tmpfs, not %q", ErrInvalidMount, m.Destination, m.Type)
@@ -96,10 +102,18 @@ func parseSpecMount(m specs.Mount) (mountOptions, error) {
 	return o, nil
 }
 
+// wantsIDMap reports whether m asks for an idmapped mount: idmap or
+// ridmap, or mappings of its own.
+func wantsIDMap(m specs.Mount, o mountOptions) bool {
+	return o.idmap || len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0
+}
+
 // planMount builds the plan of a non-cgroup mount. srcIsDir tells whether
 // a bind source is a directory (the caller stats it); source is the bind
-// source already made absolute.
-func planMount(m specs.Mount, source string, srcIsDir bool) (mountPlan, error) {
+// source already made absolute. tree is the descriptor of the detached
+// idmapped clone of source the parent prepared (PrepareIDMappedMounts),
+// -1 when there is none; an idmapped mount without one is refused.
+func planMount(m specs.Mount, source string, srcIsDir bool, tree int) (mountPlan, error) {
 	dest, err := cleanDest(m.Destination)
 	if err != nil {
 		return mountPlan{}, err
@@ -107,6 +121,14 @@ func planMount(m specs.Mount, source string, srcIsDir bool) (mountPlan, error) {
 	o, err := parseSpecMount(m)
 	if err != nil {
 		return mountPlan{}, err
+	}
+	if wantsIDMap(m, o) {
+		if tree < 0 {
+			return mountPlan{}, fmt.Errorf("mount %s: %w", m.Destination, ErrIDMapUnsupported)
+		}
+		steps := bindSteps(source, o)
+		steps[0] = mountStep{kind: stepMoveMount, fd: tree}
+		return mountPlan{dest: dest, file: !srcIsDir, steps: steps}, nil
 	}
 	if o.bind() {
 		if source == "" {

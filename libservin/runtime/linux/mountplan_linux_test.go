@@ -112,7 +112,7 @@ func TestPlanMount(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := planMount(tc.m, tc.source, tc.srcIsDir)
+			got, err := planMount(tc.m, tc.source, tc.srcIsDir, -1)
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tc.wantErr)
@@ -388,5 +388,51 @@ func TestHasNamespace(t *testing.T) {
 	}
 	if HasNamespace(&specs.Spec{}, specs.MountNamespace) || HasNamespace(nil, specs.MountNamespace) {
 		t.Error("HasNamespace without linux section = true")
+	}
+}
+
+// TestPlanIDMappedMount: with the tree the parent prepared, an idmapped
+// bind is that tree attached with move_mount, then the usual remount and
+// attributes; without one, or for a non-bind mount, it is refused.
+func TestPlanIDMappedMount(t *testing.T) {
+	tests := []struct {
+		name    string
+		m       specs.Mount
+		tree    int
+		want    []mountStep
+		wantErr error
+	}{
+		{
+			name: "idmap ro",
+			m:    specs.Mount{Destination: "/data", Source: "/src", Options: []string{"bind", "idmap", "ro"}},
+			tree: 7,
+			want: []mountStep{{kind: stepMoveMount, fd: 7}, {kind: stepBindRemount, flags: unix.MS_RDONLY}},
+		},
+		{
+			name: "mappings rbind",
+			m: specs.Mount{Destination: "/data", Source: "/src", Options: []string{"rbind"},
+				UIDMappings: []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 1}}},
+			tree: 9,
+			want: []mountStep{{kind: stepMoveMount, fd: 9}},
+		},
+		{name: "no tree", m: specs.Mount{Destination: "/data", Source: "/src", Options: []string{"bind", "ridmap"}}, tree: -1, wantErr: ErrIDMapUnsupported},
+		{name: "not a bind", m: specs.Mount{Destination: "/data", Type: "tmpfs", Source: "tmpfs", Options: []string{"idmap"}}, tree: 7, wantErr: ErrInvalidMount},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := planMount(tc.m, tc.m.Source, true, tc.tree)
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got.steps, tc.want) || got.dest != "/data" {
+				t.Fatalf("plan = %+v, want steps %+v", got, tc.want)
+			}
+		})
 	}
 }

@@ -27,28 +27,6 @@ func selfBind(dir *os.File) (*os.File, error) {
 	return tree, nil
 }
 
-// parentMountPrivate makes the mount holding rootfs private if it is
-// shared, which pivot_root(2) refuses.
-func parentMountPrivate(rootfs string) error {
-	infos, err := mountinfo.GetMounts(mountinfo.ParentsFilter(rootfs))
-	if err != nil {
-		return fmt.Errorf("read mountinfo: %w", err)
-	}
-	var parent *mountinfo.Info
-	for _, in := range infos {
-		if parent == nil || len(in.Mountpoint) >= len(parent.Mountpoint) {
-			parent = in
-		}
-	}
-	if parent == nil || !strings.Contains(parent.Optional, "shared:") {
-		return nil
-	}
-	if err := unix.Mount("", parent.Mountpoint, "", unix.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("make %s private: %w", parent.Mountpoint, err)
-	}
-	return nil
-}
-
 // pivotRoot switches root to rootfs with pivot_root(".", "."): the old root
 // ends up stacked under the new one at "/", is made slave so its unmount
 // does not propagate, and is detached.

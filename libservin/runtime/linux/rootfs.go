@@ -14,6 +14,10 @@ type RootfsOptions struct {
 	// BundleDir resolves relative bind-mount sources ("relative to the
 	// bundle", config.md). Empty means relative to the working directory.
 	BundleDir string
+	// MountFds has, per entry of the config's mounts, the descriptor of
+	// a detached idmapped tree to attach there (PrepareIDMappedMounts in
+	// the parent), or -1.
+	MountFds []int
 }
 
 // HasNamespace reports whether s asks for a namespace of type t, new or

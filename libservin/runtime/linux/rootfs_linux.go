@@ -52,11 +52,10 @@ func prepareRootfs(s *specs.Spec, rootfs string, opts RootfsOptions) error {
 	defer dir.Close()
 	newNS := HasNamespace(s, specs.MountNamespace)
 	if newNS {
+		// Recursively slave or private: no mount is shared after this, as
+		// pivot_root(2) needs of the new root's parent.
 		if err := unix.Mount("", "/", "", before, ""); err != nil {
 			return fmt.Errorf("set propagation of /: %w", err)
-		}
-		if err := parentMountPrivate(rootfs); err != nil {
-			return err
 		}
 	}
 	// Without a mount namespace host propagation is left alone; the self
@@ -67,7 +66,7 @@ func prepareRootfs(s *specs.Spec, rootfs string, opts RootfsOptions) error {
 		return err
 	}
 	defer root.Close()
-	r := &rootfsCtx{rootPath: fdPath(root), root: root, bundleDir: opts.BundleDir, cgroupNS: HasNamespace(s, specs.CgroupNamespace)}
+	r := &rootfsCtx{rootPath: fdPath(root), root: root, bundleDir: opts.BundleDir, cgroupNS: HasNamespace(s, specs.CgroupNamespace), mountFds: opts.MountFds}
 	if err := r.populate(s); err != nil {
 		return err
 	}
@@ -98,8 +97,12 @@ func prepareRootfs(s *specs.Spec, rootfs string, opts RootfsOptions) error {
 // populate makes the config's mounts in order, then /dev unless it is
 // bind-mounted from elsewhere.
 func (r *rootfsCtx) populate(s *specs.Spec) error {
-	for _, m := range s.Mounts {
-		if err := r.mountSpec(m); err != nil {
+	for i, m := range s.Mounts {
+		tree := -1
+		if i < len(r.mountFds) {
+			tree = r.mountFds[i]
+		}
+		if err := r.mountSpec(m, tree); err != nil {
 			return fmt.Errorf("mount %s: %w", m.Destination, err)
 		}
 	}

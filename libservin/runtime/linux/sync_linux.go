@@ -16,6 +16,7 @@ const (
 	MsgHooks     = "hooks"      // init → parent: run prestart and createRuntime hooks now
 	MsgHooksDone = "hooks-done" // parent → init: they succeeded
 	MsgReady     = "ready"      // init → parent: set up, now waiting for start
+	MsgStart     = "start"      // parent → init: start now (run, which makes no exec fifo)
 	MsgError     = "error"      // either way: failure, with Error set
 	MsgWarn      = "warn"       // init → parent: a warning to log, in Error
 )
@@ -41,10 +42,14 @@ type InitConfig struct {
 	Exec bool `json:"exec,omitempty"`
 	// PreserveFds is how many descriptors after stdio go to the process.
 	PreserveFds int `json:"preserveFds,omitempty"`
-	// FifoFd is the O_PATH descriptor of the exec fifo (-1 for exec).
+	// FifoFd is the O_PATH descriptor of the exec fifo; -1 for exec, and
+	// for a create that `run` starts itself with MsgStart.
 	FifoFd int `json:"fifoFd"`
 	// ConsoleFd is the connected console socket (-1 when none).
 	ConsoleFd int `json:"consoleFd"`
+	// MountFds has, per config mount, the descriptor of its prepared
+	// idmapped tree, or -1 (see RootfsOptions.MountFds).
+	MountFds []int `json:"mountFds,omitempty"`
 	// DetachedCwd etc. could follow; State is the base for hook input.
 	State specs.State `json:"state"`
 }

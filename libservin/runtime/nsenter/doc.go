@@ -11,11 +11,15 @@
 // 4-byte little-endian length followed by the payload. The parent first
 // sends the bootstrap (see Bootstrap.Encode); the child answers with
 // messages starting with a letter: "U" (please write the id maps of my pid,
-// then send "u"), "P<pid>" (the container process, done) or "E<text>"
-// (failure). After "P", the same socket carries the Go-level init protocol.
+// then send "u"), "C" (clone3 could not place the container process in
+// Bootstrap.CgroupV2: please move my pid there, then send "c"), "P<pid>"
+// (the container process, done) or "E<text>" (failure). After "P", the same socket carries the Go-level init protocol.
 //
 // Importing this package (blank import) from the runtime's main package is
 // what installs the constructor.
+//
+// NewUserNamespace, the package's other cgo use, makes a user namespace
+// with given maps for idmapped mounts without exec'ing anything.
 package nsenter
 
 import (
@@ -42,6 +46,16 @@ type Bootstrap struct {
 	Joins []Join
 	// CloneFlags are unshare(2)d after the joins (CLONE_NEWUSER first).
 	CloneFlags uintptr
+	// CgroupV1 are cgroup v1 directories the process joins first, each
+	// by writing "0" to its tasks file while it is single-threaded: no
+	// cgroup.procs write by the parent, whose global lock waits for an
+	// RCU grace period (~10 ms) on every container.
+	CgroupV1 []string
+	// CgroupV2 is the cgroup2 directory the container process is cloned
+	// into (clone3 CLONE_INTO_CGROUP). A new cgroup namespace
+	// (CLONE_NEWCGROUP in CloneFlags) is created by the container process
+	// after that, so it is rooted at the container's cgroup.
+	CgroupV2 string
 	// TimeOffsets is written to /proc/self/timens_offsets after
 	// unshare(CLONE_NEWTIME), e.g. "monotonic 10 0\nboottime 5 0\n".
 	TimeOffsets string
@@ -56,6 +70,18 @@ func (b Bootstrap) Encode() ([]byte, error) {
 		}
 		fmt.Fprintf(&sb, "join %d %s\n", j.Flag, j.Path)
 	}
+	for _, d := range b.CgroupV1 {
+		if err := checkPath(d); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&sb, "cgroup1 %s\n", d)
+	}
+	if b.CgroupV2 != "" {
+		if err := checkPath(b.CgroupV2); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&sb, "cgroup2 %s\n", b.CgroupV2)
+	}
 	fmt.Fprintf(&sb, "clone %d\n", b.CloneFlags)
 	for _, line := range strings.Split(strings.TrimSpace(b.TimeOffsets), "\n") {
 		if line != "" {
@@ -64,6 +90,15 @@ func (b Bootstrap) Encode() ([]byte, error) {
 	}
 	sb.WriteString("end\n")
 	return []byte(sb.String()), nil
+}
+
+// checkPath rejects what the line protocol cannot carry, and what the
+// constructor's fixed buffers would truncate.
+func checkPath(p string) error {
+	if strings.ContainsAny(p, "\n\x00") || len(p) > 4000 || !strings.HasPrefix(p, "/") {
+		return fmt.Errorf("cgroup path %q: not an absolute path the bootstrap can carry", p)
+	}
+	return nil
 }
 
 // maxMessage bounds a message so a confused peer cannot make us allocate

@@ -6,6 +6,7 @@ package nsenter
 #cgo CFLAGS: -Wall -O2
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -26,6 +27,17 @@ package nsenter
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
 #endif
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+// clone3's argument up to the cgroup field (CLONE_ARGS_SIZE_VER2), spelt
+// out because older C libraries lack <linux/sched.h>'s struct clone_args.
+struct servin_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+	uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
 
 #define MAX_JOINS 16
 
@@ -128,6 +140,59 @@ static void wait_ack(char want)
 	}
 }
 
+// join_cgroup_v1 moves this (single-threaded) process into a cgroup v1
+// directory by writing "0" to its tasks file. The kernel migrates the
+// calling thread without taking the global cgroup_threadgroup_rwsem for
+// writing, whose RCU grace period costs milliseconds on every
+// cgroup.procs write; with one thread, the thread is the process. It runs
+// before any namespace is joined or created, with the runtime's
+// credentials and paths.
+static void join_cgroup_v1(const char *dir)
+{
+	char path[4096];
+	if (snprintf(path, sizeof(path), "%s/tasks", dir) >= (int)sizeof(path))
+		bail("cgroup path too long");
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		bail("join cgroup %s", dir);
+	if (write_all(fd, "0", 1) < 0)
+		bail("join cgroup %s", dir);
+	close(fd);
+}
+
+// ask_join_cgroup2 has the parent move this process into the cgroup2
+// directory through cgroup.procs.
+static void ask_join_cgroup2(void)
+{
+	if (send_msg("C", 1) < 0)
+		bail("ask to join cgroup");
+	wait_ack('c');
+}
+
+// clone_container forks the container process with CLONE_PARENT. With a
+// cgroup2 directory it is born there (clone3 CLONE_INTO_CGROUP), which
+// needs no migration of a running process. When the kernel lacks clone3
+// or CLONE_INTO_CGROUP (before 5.7: it fails before allocating a pid) the
+// parent moves this process instead and a plain clone inherits the cgroup.
+// Failures after the pid is allocated cannot be retried: the first
+// process of a new pid namespace failing to fork leaves the namespace
+// unable to allocate pids, so the permission case (a user namespace) is
+// settled before (see servin_nsexec).
+static pid_t clone_container(int cgroup2_fd)
+{
+	if (cgroup2_fd >= 0) {
+		struct servin_clone_args args;
+		memset(&args, 0, sizeof(args));
+		args.flags = CLONE_PARENT | CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgroup2_fd;
+		pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+			return pid;
+		ask_join_cgroup2();
+	}
+	return (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+}
+
 static const char *ns_name(unsigned long flag)
 {
 	switch (flag) {
@@ -160,6 +225,7 @@ void servin_nsexec(void)
 	unsigned long clone_flags = 0;
 	char timens[1024] = "";
 	size_t timens_len = 0;
+	int cgroup2_fd = -1;
 
 	for (char *line = strtok(boot, "\n"); line; line = strtok(NULL, "\n")) {
 		if (strncmp(line, "join ", 5) == 0) {
@@ -176,6 +242,14 @@ void servin_nsexec(void)
 				bail("open %s namespace %s", ns_name(flag), end + 1);
 			join_flag[njoin] = flag;
 			join_fd[njoin++] = fd;
+		} else if (strncmp(line, "cgroup1 ", 8) == 0) {
+			join_cgroup_v1(line + 8);
+		} else if (strncmp(line, "cgroup2 ", 8) == 0) {
+			if (cgroup2_fd >= 0)
+				bail("two cgroup2 directories");
+			cgroup2_fd = open(line + 8, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (cgroup2_fd < 0)
+				bail("open cgroup %s", line + 8);
 		} else if (strncmp(line, "clone ", 6) == 0) {
 			clone_flags = strtoul(line + 6, NULL, 10);
 		} else if (strncmp(line, "timens ", 7) == 0) {
@@ -191,6 +265,18 @@ void servin_nsexec(void)
 		}
 	}
 	free(boot);
+
+	// In a user namespace (created or joined) this process may not write
+	// the cgroup as clone3 CLONE_INTO_CGROUP checks; the parent moves it
+	// first, with the runtime's credentials.
+	int userns = (clone_flags & CLONE_NEWUSER) != 0;
+	for (int i = 0; i < njoin; i++)
+		userns |= join_flag[i] == CLONE_NEWUSER;
+	if (cgroup2_fd >= 0 && userns) {
+		ask_join_cgroup2();
+		close(cgroup2_fd);
+		cgroup2_fd = -1;
+	}
 
 	// The user namespace first (the caller orders it so), so that joins
 	// and unshares after it happen with its privileges.
@@ -218,7 +304,11 @@ void servin_nsexec(void)
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 			bail("become root in new user namespace");
 	}
-	unsigned long rest = clone_flags & ~(unsigned long)CLONE_NEWUSER;
+	// A new cgroup namespace is rooted at the cgroup of the process that
+	// creates it: the container process does that, once it is in the
+	// container's cgroup (see clone_container).
+	unsigned long rest = clone_flags & ~(unsigned long)(CLONE_NEWUSER | CLONE_NEWCGROUP);
+	int new_cgroupns = (clone_flags & CLONE_NEWCGROUP) != 0;
 	if (rest && unshare((int)rest) < 0)
 		bail("unshare namespaces 0x%lx", rest);
 	if ((rest & CLONE_NEWTIME) && timens_len > 0) {
@@ -231,10 +321,32 @@ void servin_nsexec(void)
 	// A new or joined pid (and time) namespace applies to children only;
 	// fork always so there is one code path. CLONE_PARENT makes the
 	// container process a child of the runtime, not of this process.
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+	int status[2] = { -1, -1 };
+	if (new_cgroupns && pipe2(status, O_CLOEXEC) < 0)
+		bail("create status pipe");
+	pid_t pid = clone_container(cgroup2_fd);
 	if (pid < 0)
 		bail("clone container process");
+	if (pid == 0 && new_cgroupns) {
+		int err = 0;
+		if (unshare(CLONE_NEWCGROUP) < 0)
+			err = errno;
+		if (write_all(status[1], &err, sizeof(err)) < 0 || err)
+			_exit(1);
+		close(status[0]);
+		close(status[1]);
+	}
 	if (pid > 0) {
+		if (new_cgroupns) {
+			int err = 0;
+			close(status[1]);
+			if (read_all(status[0], &err, sizeof(err)) < 0)
+				bail("container process died creating its cgroup namespace");
+			if (err) {
+				errno = err;
+				bail("unshare cgroup namespace");
+			}
+		}
 		char msg[32];
 		int n = snprintf(msg, sizeof(msg), "P%d", (int)pid);
 		if (send_msg(msg, (size_t)n) < 0)
@@ -243,6 +355,40 @@ void servin_nsexec(void)
 	}
 	// The child: go on into the Go runtime, which reads the rest of the
 	// protocol from the same socket.
+	if (cgroup2_fd >= 0)
+		close(cgroup2_fd);
+}
+
+// servin_userns_child forks a child into a new user namespace that waits
+// until the pipe end returned in *wfd is closed, then exits; it returns
+// the child's pid or -errno. The raw clone copies only the calling thread
+// of the (Go) process; the child runs nothing but read(2) and _exit(2),
+// with every signal blocked so no Go handler runs in it.
+static int servin_userns_child(int *wfd)
+{
+	int p[2];
+	sigset_t all, old;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0) {
+		char c;
+		close(p[1]);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	int saved = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return -saved;
+	}
+	*wfd = p[1];
+	return pid;
 }
 
 __attribute__((constructor)) static void servin_nsenter_init(void)
@@ -251,3 +397,20 @@ __attribute__((constructor)) static void servin_nsenter_init(void)
 }
 */
 import "C"
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// userNamespaceChild starts a process in a new user namespace (see
+// servin_userns_child); closing the returned pipe end lets it exit.
+func userNamespaceChild() (pid int, release *os.File, err error) {
+	var wfd C.int
+	r := C.servin_userns_child(&wfd)
+	if r < 0 {
+		return 0, nil, fmt.Errorf("clone user namespace: %w", syscall.Errno(-r))
+	}
+	return int(r), os.NewFile(uintptr(wfd), "userns-release"), nil
+}
