@@ -53,7 +53,8 @@ cleanup() {
 	fi
 	rm -rf "$TMP"
 }
-trap cleanup EXIT
+. "$(dirname "$0")/cgroups.sh"
+trap 'cleanup; cg_cleanup' EXIT
 trap 'exit 130' INT TERM
 
 # --- fixtures ----------------------------------------------------------------

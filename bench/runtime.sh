@@ -68,7 +68,8 @@ cleanup() {
 	done
 	rm -rf "$TMP"
 }
-trap cleanup EXIT
+. "$(dirname "$0")/cgroups.sh"
+trap 'cleanup; cg_cleanup' EXIT
 trap 'exit 130' INT TERM
 
 # --- helpers -----------------------------------------------------------------
