@@ -184,6 +184,10 @@ static pid_t clone_container(int cgroup2_fd)
 		struct servin_clone_args args;
 		memset(&args, 0, sizeof(args));
 		args.flags = CLONE_PARENT | CLONE_INTO_CGROUP;
+		// CLONE_PARENT makes the kernel use the caller's own exit
+		// signal anyway; say SIGCHLD explicitly, as clone(2) below does,
+		// since the runtime reaps the child with a plain wait4.
+		args.exit_signal = SIGCHLD;
 		args.cgroup = (uint64_t)cgroup2_fd;
 		pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 		if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
