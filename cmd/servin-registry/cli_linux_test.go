@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/servin/servin/libservin/testutil"
 	"net"
 	"net/http"
 	"os"
@@ -23,7 +24,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/servin/servin/libservin/registry"
-	"golang.org/x/crypto/bcrypt"
 )
 
 var bin string
@@ -224,18 +224,7 @@ func TestKilledServerRestart(t *testing.T) {
 	}
 }
 
-func writeHtpasswd(t *testing.T, user, pass string) string {
-	t.Helper()
-	hash, err := bcrypt.GenerateFromPassword([]byte(pass), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "htpasswd")
-	if err := os.WriteFile(p, []byte(user+":"+string(hash)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+func writeHtpasswd(t *testing.T, user, pass string) string { return testutil.Htpasswd(t, user, pass) }
 
 func TestLoginLogout(t *testing.T) {
 	root := t.TempDir()

@@ -188,29 +188,26 @@ func newVolumeRmCmd(a *app) *cobra.Command {
 }
 
 func newVolumeRmAllCmd(a *app) *cobra.Command {
-	var force bool
-	cmd := &cobra.Command{
-		Use: "rm-all [OPTIONS]", Short: "Remove every volume not in use (asks first unless -f)", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if !force && !confirm(cmd, "This removes all volumes not used by a container.") {
-				return errors.New("aborted")
-			}
-			return a.pruneVolumes(cmd, false)
-		},
-	}
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not ask for confirmation")
-	return cmd
+	return newVolumeRemoveUnusedCmd(a, "rm-all", "Remove every volume not in use (asks first unless -f)",
+		"This removes all volumes not used by a container.", false)
 }
 
 func newVolumePruneCmd(a *app) *cobra.Command {
+	return newVolumeRemoveUnusedCmd(a, "prune", "Remove anonymous volumes not used by a container",
+		"This removes all anonymous volumes not used by a container.", true)
+}
+
+// newVolumeRemoveUnusedCmd is rm-all and prune: remove the unused volumes
+// (only anonymous ones when anonymousOnly) after confirmation or -f.
+func newVolumeRemoveUnusedCmd(a *app, name, short, warning string, anonymousOnly bool) *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{
-		Use: "prune [OPTIONS]", Short: "Remove anonymous volumes not used by a container", Args: cobra.NoArgs,
+		Use: name + " [OPTIONS]", Short: short, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !force && !confirm(cmd, "This removes all anonymous volumes not used by a container.") {
+			if !force && !confirm(cmd, warning) {
 				return errors.New("aborted")
 			}
-			return a.pruneVolumes(cmd, true)
+			return a.pruneVolumes(cmd, anonymousOnly)
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not ask for confirmation")

@@ -8,7 +8,6 @@ import (
 	"github.com/servin/servin/libservin/testutil"
 	"net/http"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,7 +18,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/servin/servin/libservin/registry"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // testServer is an in-process registry on a free loopback port.
@@ -130,18 +128,7 @@ func pushPull(t *testing.T, r string, img v1.Image, opts ...remote.Option) {
 	}
 }
 
-func writeHtpasswd(t *testing.T, user, pass string) string {
-	t.Helper()
-	hash, err := bcrypt.GenerateFromPassword([]byte(pass), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "htpasswd")
-	if err := os.WriteFile(p, []byte(user+":"+string(hash)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+func writeHtpasswd(t *testing.T, user, pass string) string { return testutil.Htpasswd(t, user, pass) }
 
 // selfSigned writes a self-signed certificate for 127.0.0.1 and localhost.
 func selfSigned(t *testing.T) (certFile, keyFile string) { return testutil.SelfSignedCert(t) }

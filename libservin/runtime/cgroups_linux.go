@@ -45,15 +45,6 @@ func (r *Runtime) paused(rec *record) bool {
 	return err == nil && p
 }
 
-// liveStatus is status() with "paused" for a frozen running container.
-func (r *Runtime) liveStatus(rec *record) specs.ContainerState {
-	st := r.status(rec)
-	if st == specs.StateRunning && r.paused(rec) {
-		return StatePaused
-	}
-	return st
-}
-
 // thawAfterKill thaws a frozen container after a SIGKILL was sent: frozen
 // tasks (cgroup v1 freezer) die only once thawed. Kill with SIGKILL and
 // delete --force call it after signalling, as runc does.
@@ -91,7 +82,7 @@ func (r *Runtime) Pause(ctx context.Context, id string) error {
 		return err
 	}
 	defer unlock()
-	if st := r.liveStatus(rec); st != specs.StateRunning {
+	if st := r.status(rec); st != specs.StateRunning {
 		return fmt.Errorf("container %s is %s, not running: %w", id, st, ErrState)
 	}
 	m, err := rec.cgroup()
@@ -111,7 +102,7 @@ func (r *Runtime) Resume(ctx context.Context, id string) error {
 		return err
 	}
 	defer unlock()
-	if st := r.liveStatus(rec); st != StatePaused {
+	if st := r.status(rec); st != StatePaused {
 		return fmt.Errorf("container %s is %s, not paused: %w", id, st, ErrState)
 	}
 	m, err := rec.cgroup()

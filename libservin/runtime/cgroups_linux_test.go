@@ -73,7 +73,7 @@ func TestPauseResume(t *testing.T) {
 	if err := r.Pause(ctx, rec.ID); err != nil {
 		t.Fatal(err)
 	}
-	if !r.paused(rec) || r.liveStatus(rec) != StatePaused {
+	if !r.paused(rec) || r.status(rec) != StatePaused {
 		t.Error("not paused after Pause")
 	}
 	if err := r.Pause(ctx, rec.ID); !errors.Is(err, ErrState) {
@@ -82,7 +82,7 @@ func TestPauseResume(t *testing.T) {
 	if err := r.Resume(ctx, rec.ID); err != nil {
 		t.Fatal(err)
 	}
-	if r.paused(rec) || r.liveStatus(rec) != specs.StateRunning {
+	if r.paused(rec) || r.status(rec) != specs.StateRunning {
 		t.Error("still paused after Resume")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/servin/servin/libservin/store"
 	"net"
 	"os"
 	"os/exec"
@@ -84,7 +85,7 @@ func (r *Runtime) create(ctx context.Context, id string, o CreateOptions) (_ *re
 		return nil, nil, err
 	}
 	if o.PidFile != "" {
-		if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(rec.Pid)), 0o644); err != nil {
+		if err := store.ReplaceFile(o.PidFile, []byte(strconv.Itoa(rec.Pid)), 0o644); err != nil {
 			return nil, nil, fmt.Errorf("write pid file: %w", err)
 		}
 	}

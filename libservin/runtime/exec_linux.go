@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/servin/servin/libservin/store"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -61,7 +62,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o Ex
 		return -1, err
 	}
 	if o.PidFile != "" {
-		if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(pid)), 0o644); err != nil {
+		if err := store.ReplaceFile(o.PidFile, []byte(strconv.Itoa(pid)), 0o644); err != nil {
 			_ = unix.Kill(pid, unix.SIGKILL)
 			return -1, fmt.Errorf("write pid file: %w", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/servin/servin/libservin/store"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -71,29 +72,7 @@ func (r *Runtime) save(rec *record) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(r.dir(rec.ID), stateFile), data, 0o600)
-}
-
-// writeFileAtomic writes via a temporary file and rename, so readers see
-// the old or the new content, never a part.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return store.ReplaceFile(filepath.Join(r.dir(rec.ID), stateFile), data, 0o600)
 }
 
 // loadSpecTerminal reports process.terminal of a bundle's config.

@@ -76,3 +76,35 @@ func SyncDir(dir string) error {
 	}
 	return nil
 }
+
+// ReplaceFile is WriteFile without the fsyncs: readers still see the old
+// or the new content, never a part, but a power cut may lose the write.
+// For files that are cheap to recreate and written on hot paths (runtime
+// state on tmpfs, pid files, a bundle's config.json next to a freshly
+// unpacked rootfs, where a sync would flush the whole rootfs).
+func ReplaceFile(path string, data []byte, perm os.FileMode) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Chmod(perm); err != nil && runtime.GOOS != "windows" {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

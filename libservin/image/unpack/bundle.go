@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/servin/servin/libservin/store"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -72,7 +72,7 @@ func Unpack(ctx context.Context, img v1.Image, bundle string, opts ...Option) er
 		return fmt.Errorf("unpack into %s: %w", bundle, err)
 	}
 	done = true
-	if err := WriteFileAtomic(cfgPath, data, 0o644); err != nil {
+	if err := store.ReplaceFile(cfgPath, data, 0o644); err != nil {
 		return fmt.Errorf("unpack into %s: %w", bundle, err)
 	}
 	return nil
@@ -181,30 +181,6 @@ func (l *v1Layer) apply(ctx context.Context, dir string) error {
 func (l *v1Layer) close() {
 	l.l.close()
 	_ = l.rc.Close()
-}
-
-// WriteFileAtomic writes data to path through a temporary file in the same
-// directory renamed over it, so readers see the old or the new content. It
-// does not fsync: on ext4 that would flush the whole just-written rootfs
-// with it, and a bundle lost in a power cut is simply unpacked again.
-func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // chownBundle gives the bundle directory to the container's root when the
