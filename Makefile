@@ -16,6 +16,9 @@ build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINDIR)/ ./cmd/...
 	# servin itself is static: `run --init` copies it into containers as their init
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINDIR)/ ./cmd/servin
+	# servin-run is static too (cgo, glibc): no dynamic loader or libc.so to map
+	# in each of its two processes per container (~0.5 ms and ~0.5 MB each)
+	$(GO) build -trimpath -tags osusergo,netgo -ldflags '$(LDFLAGS) -linkmode external -extldflags -static' -o $(BINDIR)/ ./cmd/servin-run
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -294,7 +294,7 @@ func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*o
 	}
 	p.cmd = &exec.Cmd{
 		Args:       []string{"servin-run", "init"},
-		Env:        []string{nsenter.EnvInitPipe + "=" + strconv.Itoa(3+syncIndex)},
+		Env:        []string{nsenter.EnvInitPipe + "=" + strconv.Itoa(3+syncIndex), "GOMAXPROCS=1", "GOGC=off"},
 		Stdin:      stdio(p.opts.Stdin, os.Stdin),
 		Stdout:     stdio(p.opts.Stdout, os.Stdout),
 		Stderr:     stdio(p.opts.Stderr, os.Stderr),

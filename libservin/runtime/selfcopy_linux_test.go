@@ -4,14 +4,15 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/servin/servin/libservin/testutil"
 	"golang.org/x/sys/unix"
 )
 
-// TestSelfCopy checks both ways of copying the runtime binary for the
-// init (CVE-2019-5736): same bytes, and no way to write them afterwards,
+// TestSelfCopy checks the three ways of giving the init the runtime binary
+// (CVE-2019-5736): same bytes, and no way to write them afterwards,
 // not even as root through the /proc/self/fd magic link (which is what a
 // container process would reach through /proc/<init>/exe).
 func TestSelfCopy(t *testing.T) {
@@ -24,6 +25,7 @@ func TestSelfCopy(t *testing.T) {
 		name string
 		copy func(*os.File) (*os.File, error)
 	}{
+		{"view", func(*os.File) (*os.File, error) { return readOnlyView("/proc/self/exe") }},
 		{"tmpfs", func(src *os.File) (*os.File, error) {
 			f, mnt, err := tmpfsCopy(src)
 			if err == nil {
@@ -66,8 +68,22 @@ func TestSelfCopy(t *testing.T) {
 			if err := unix.Fstatfs(int(f.Fd()), &fs); err != nil {
 				t.Fatal(err)
 			}
-			if tc.name == "tmpfs" && fs.Flags&unix.ST_RDONLY == 0 {
-				t.Fatal("the copy's tmpfs is writable")
+			if tc.name != "memfd" && fs.Flags&unix.ST_RDONLY == 0 {
+				t.Fatalf("the %s's mount is writable", tc.name)
+			}
+			if tc.name == "view" {
+				// Not attached anywhere: no path in this (or any) mount
+				// namespace reaches the view's mount.
+				mid := mountID(t, int(f.Fd()))
+				mi, err := os.ReadFile("/proc/self/mountinfo")
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, line := range strings.Split(string(mi), "\n") {
+					if strings.HasPrefix(line, strconv.FormatUint(mid, 10)+" ") {
+						t.Fatalf("the view's mount is attached: %s", line)
+					}
+				}
 			}
 			if tc.name == "memfd" {
 				seals, err := unix.FcntlInt(f.Fd(), unix.F_GET_SEALS, 0)
@@ -80,7 +96,17 @@ func TestSelfCopy(t *testing.T) {
 	}
 }
 
-// TestSelfCopyRelease: each operation gets its own copy, and releasing it
+// mountID is the id of the mount fd is on.
+func mountID(t *testing.T, fd int) uint64 {
+	t.Helper()
+	var st unix.Statx_t
+	if err := unix.Statx(fd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Mnt_id
+}
+
+// TestSelfCopyRelease: each operation gets its own view or copy, and releasing it
 // closes it (the init keeps its mapping; nothing else holds it).
 func TestSelfCopyRelease(t *testing.T) {
 	testutil.RequireRoot(t)
@@ -100,8 +126,8 @@ func TestSelfCopyRelease(t *testing.T) {
 	if err := unix.Fstat(int(fb.Fd()), &sb); err != nil {
 		t.Fatal(err)
 	}
-	if sa.Dev == sb.Dev && sa.Ino == sb.Ino {
-		t.Fatal("two operations share one copy")
+	if sa.Dev == sb.Dev && sa.Ino == sb.Ino && mountID(t, int(fa.Fd())) == mountID(t, int(fb.Fd())) {
+		t.Fatal("two operations share one view or copy")
 	}
 	fd := int(fa.Fd())
 	a.release()
