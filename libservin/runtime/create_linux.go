@@ -249,7 +249,7 @@ func (p *initProc) start(ctx context.Context) error {
 	}
 	p.rec.StartTime = st.startTime
 	cfg.State = *p.rec.ociState(specs.StateCreated)
-	return p.handshake(ctx, cfg)
+	return p.handshake(ctx, cfg, pid)
 }
 
 // makeFifo creates the exec fifo that start opens to let the init go on,
@@ -398,10 +398,26 @@ func (p *initProc) readPid(s *specs.Spec) (int, error) {
 	}
 }
 
-// handshake sends the config and serves the init until it is ready.
-func (p *initProc) handshake(ctx context.Context, cfg *linux.InitConfig) error {
-	if err := linux.Send(p.sync, linux.Message{Type: linux.MsgConfig, Config: cfg}); err != nil {
-		return fmt.Errorf("send init config: %w", err)
+// handshake sends the container process pid its set-up — a fast-init
+// program, or "G" and the config for the Go init (see linux.Program) —
+// and serves it until it is ready.
+func (p *initProc) handshake(ctx context.Context, cfg *linux.InitConfig, pid int) error {
+	if prog, warnings, ok := linux.Program(cfg, pid); ok && !p.rt.noFastInit {
+		if err := nsenter.WriteMessage(p.sync, append([]byte{'X'}, prog...)); err != nil {
+			return fmt.Errorf("send init program: %w", err)
+		}
+		for _, w := range warnings {
+			p.rt.log.Warn(w, "container", p.rec.ID)
+		}
+		p.rt.log.Debug("container process set-up", "container", p.rec.ID, "init", "fast", "exec", cfg.Exec)
+	} else {
+		p.rt.log.Debug("container process set-up", "container", p.rec.ID, "init", "go", "exec", cfg.Exec)
+		if err := nsenter.WriteMessage(p.sync, []byte{'G'}); err != nil {
+			return fmt.Errorf("send init config: %w", err)
+		}
+		if err := linux.Send(p.sync, linux.Message{Type: linux.MsgConfig, Config: cfg}); err != nil {
+			return fmt.Errorf("send init config: %w", err)
+		}
 	}
 	for {
 		m, err := linux.Receive(p.sync)

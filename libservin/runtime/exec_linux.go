@@ -115,7 +115,7 @@ func (r *Runtime) spawnExec(ctx context.Context, rec *record, proc *specs.Proces
 	if err != nil {
 		return 0, err
 	}
-	if err := p.handshake(ctx, cfg); err != nil {
+	if err := p.handshake(ctx, cfg, pid); err != nil {
 		p.sync.Close()
 		_ = unix.Kill(pid, unix.SIGKILL)
 		var ws unix.WaitStatus

@@ -27,6 +27,9 @@ func UserRoot() string {
 type Runtime struct {
 	root string
 	log  *slog.Logger
+	// noFastInit sends every container to the Go init (see
+	// linux.Program); set by SERVIN_GO_INIT=1, for tests and comparison.
+	noFastInit bool
 }
 
 // Option configures a Runtime.
@@ -43,7 +46,7 @@ func New(root string, opts ...Option) (*Runtime, error) {
 	if err := os.MkdirAll(root, 0o711); err != nil {
 		return nil, fmt.Errorf("create state root %s: %w", root, err)
 	}
-	r := &Runtime{root: root, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	r := &Runtime{root: root, log: slog.New(slog.NewTextHandler(io.Discard, nil)), noFastInit: os.Getenv("SERVIN_GO_INIT") == "1"}
 	for _, o := range opts {
 		o(r)
 	}

@@ -1,6 +1,7 @@
 package seccomp
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -224,4 +225,28 @@ func SupportedFlags() []string {
 		}
 	}
 	return out
+}
+
+// Program compiles c for a loader outside Go (servin-run's C init): the
+// filter as struct sock_filter array bytes in native byte order and the
+// SECCOMP_FILTER_FLAG_* bits to install it with. A filter that notifies
+// (SCMP_ACT_NOTIFY) needs Prepare and Load instead: ok is false then.
+func Program(c *specs.LinuxSeccomp) (prog []byte, flags uint, ok bool, err error) {
+	if usesNotify(c) {
+		return nil, 0, false, nil
+	}
+	p, err := Compile(c)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	if len(p) == 0 {
+		return nil, 0, false, fmt.Errorf("install seccomp filter: %w: empty program", ErrInvalid)
+	}
+	out := make([]byte, 0, 8*len(p))
+	for _, ins := range p {
+		out = binary.NativeEndian.AppendUint16(out, ins.Code)
+		out = append(out, ins.Jt, ins.Jf)
+		out = binary.NativeEndian.AppendUint32(out, ins.K)
+	}
+	return out, installFlags(c), true, nil
 }

@@ -43,6 +43,8 @@ struct servin_clone_args {
 
 static int sync_fd = -1;
 
+void servin_fastinit(int sync_fd); // fastinit_linux.go
+
 static int write_all(int fd, const void *buf, size_t n)
 {
 	const char *p = buf;
@@ -357,10 +359,13 @@ void servin_nsexec(void)
 			_exit(1);
 		_exit(0);
 	}
-	// The child: go on into the Go runtime, which reads the rest of the
-	// protocol from the same socket.
 	if (cgroup2_fd >= 0)
 		close(cgroup2_fd);
+	// The child: the parent's next message says whether the C fast init
+	// sets the container up and execs its process (never returning), or
+	// the Go init does, reading the rest of the protocol from the same
+	// socket.
+	servin_fastinit(sync_fd);
 }
 
 // servin_userns_child forks a child into a new user namespace that waits

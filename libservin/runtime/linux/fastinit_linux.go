@@ -1,0 +1,406 @@
+package linux
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/moby/sys/capability"
+	"github.com/moby/sys/mountinfo"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/servin/servin/libservin/seccomp"
+	"golang.org/x/sys/unix"
+)
+
+// The fast init. For the common container — no user namespace, a new mount
+// namespace, no hooks that run inside the container, no terminal, no LSM
+// labels — the parent compiles the whole set-up into a program of system
+// calls (Program) and the nsenter constructor's C executor in the
+// container process runs it and execs the process, before a Go runtime
+// ever starts there: that runtime's start-up (~2 ms of CPU in a fresh
+// pid and mount namespace), decoding the config and Go's own overheads
+// were half of the CPU a container cost. Everything else still goes to
+// the Go init (Init): when Program says no, the parent sends "G" and the
+// config as before. The plans are the Go init's own (planMount,
+// planCgroupMounts, devicePlan, parseCaps, seccomp.Compile); the C side
+// only carries them out, in the Go init's order, with its error messages.
+//
+// Wire format (after the leading 'X'): a sequence of operations, each an
+// opcode byte, an argument count byte, and that many arguments, each a
+// little-endian uint32 length and the bytes. Numbers are decimal text.
+// The opcodes are the fop* constants; libservin/runtime/nsenter executes
+// them (fastinit_linux.go there).
+const (
+	fopSetsid       = 'S' // ignore-error(0/1)
+	fopKeyring      = 'K' // name
+	fopUmask        = 'u' // mask
+	fopPropagateFS  = 'p' // flags: mount("", "/", "", flags) before the mounts
+	fopRootfs       = 'R' // path: open it and bind it onto itself
+	fopMount        = 'M' // dest, file(0/1/"?": stat the bind source), then 8 args per step
+	fopFallback     = 'F' // same as M: run instead of the previous M when its first step fails with EPERM/EBUSY
+	fopDevice       = 'D' // path, st_mode, dev, uid, gid
+	fopSymlink      = 'L' // path, target, replace(0/1)
+	fopPivot        = 'P' //
+	fopPropagateNew = 'a' // flags, name: mount("", "/", "", flags) after pivot_root
+	fopHostname     = 'H' // name
+	fopDomainname   = 'h' // name
+	fopSysctl       = 'Y' // key, path, value
+	fopReadonly     = 'r' // path
+	fopMask         = 'm' // path
+	fopRootReadonly = 'O' //
+	fopIOPrio       = 'I' // value
+	fopOOMScore     = 'o' // value
+	fopNoNewPrivs   = 'N' //
+	fopBounding     = 'B' // keep-mask, last cap
+	fopSeccomp      = 'Z' // program bytes, flags
+	fopKeepCaps     = 'k' // 0/1
+	fopUser         = 'U' // uid, gid, groups...
+	fopCaps         = 'C' // effective, permitted, inheritable masks, ambient caps...
+	fopChdir        = 'c' // cwd
+	fopLookPath     = 'x' // name, PATH
+	fopCloseFrom    = 'X' // first fd that must not reach the process
+	fopReady        = 'W' // mode (fifo, direct, none), fifo fd
+	fopRlimit       = 'l' // name, resource, soft, hard
+	fopExec         = 'E' // argc, argv..., env...
+)
+
+// fastProgram builds an init program.
+type fastProgram struct{ b []byte }
+
+func (p *fastProgram) op(code byte, args ...string) {
+	if len(args) > 255 {
+		panic("fast init: too many arguments")
+	}
+	p.b = append(p.b, code, byte(len(args)))
+	for _, a := range args {
+		p.b = binary.LittleEndian.AppendUint32(p.b, uint32(len(a)))
+		p.b = append(p.b, a...)
+	}
+}
+
+func num[T ~int | ~int32 | ~int64 | ~uint | ~uint32 | ~uint64 | ~uintptr](v T) string {
+	return strconv.FormatInt(int64(v), 10)
+}
+
+func unum[T ~uint | ~uint32 | ~uint64 | ~uintptr](v T) string {
+	return strconv.FormatUint(uint64(v), 10)
+}
+
+// mountPlan renders a plan as one operation.
+func (p *fastProgram) mountPlan(code byte, mp mountPlan, file string) bool {
+	if mp.copyUp || len(mp.steps) > 30 {
+		return false
+	}
+	args := []string{mp.dest, file}
+	for _, st := range mp.steps {
+		if st.kind == stepMoveMount {
+			return false
+		}
+		args = append(args, num(int(st.kind)), st.source, st.fstype, unum(st.flags), unum(st.cleared), st.data,
+			unum(st.attrSet), unum(st.attrClr))
+	}
+	p.op(code, args...)
+	if mp.fallback != nil {
+		return p.mountPlan(fopFallback, *mp.fallback, "0")
+	}
+	return true
+}
+
+// Program returns the fast-init program for cfg, whose container process
+// is pid (for exec as well), and warnings to log; ok is false when the Go
+// init must do the set-up (anything the program does not cover, and every
+// config the Go init would reject, so errors stay the Go init's).
+func Program(cfg *InitConfig, pid int) (prog []byte, warnings []string, ok bool) {
+	prog, warnings, ok, err := program(cfg, pid)
+	if err != nil {
+		return nil, nil, false
+	}
+	return prog, warnings, ok
+}
+
+func program(cfg *InitConfig, pid int) ([]byte, []string, bool, error) {
+	s := cfg.Spec
+	if s == nil || s.Process == nil || s.Linux == nil {
+		return nil, nil, false, nil
+	}
+	p := s.Process
+	l := s.Linux
+	if p.Terminal || p.ApparmorProfile != "" || p.SelinuxLabel != "" || p.Scheduler != nil ||
+		l.Personality != nil || len(l.UIDMappings) > 0 || len(l.GIDMappings) > 0 || len(p.Args) == 0 {
+		return nil, nil, false, nil
+	}
+	//nolint:staticcheck // prestart is deprecated but still part of the spec
+	if h := s.Hooks; h != nil && (len(h.Prestart) > 0 || len(h.CreateRuntime) > 0 ||
+		len(h.CreateContainer) > 0 || len(h.StartContainer) > 0) {
+		return nil, nil, false, nil
+	}
+	newMountNS := false
+	for _, ns := range l.Namespaces {
+		switch ns.Type {
+		case specs.UserNamespace:
+			return nil, nil, false, nil
+		case specs.MountNamespace:
+			newMountNS = ns.Path == ""
+		}
+	}
+	if !cfg.Exec && (!newMountNS || cfg.NoPivot || len(cfg.MountFds) > 0) {
+		return nil, nil, false, nil
+	}
+	caps, err := parseCaps(p.Capabilities)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	var warnings []string
+	if caps != nil && len(caps.unavailable) > 0 {
+		warnings = append(warnings, fmt.Sprintf("capabilities not granted, the runtime itself lacks them: %s", strings.Join(caps.unavailable, ", ")))
+	}
+	var rlimits [][4]string
+	for _, r := range p.Rlimits {
+		res, err := RlimitType(r.Type)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if r.Soft > r.Hard {
+			return nil, nil, false, nil
+		}
+		rlimits = append(rlimits, [4]string{r.Type, num(res), unum(r.Soft), unum(r.Hard)})
+	}
+	var filter []byte
+	var filterFlags uint
+	if l.Seccomp != nil {
+		var ok bool
+		if filter, filterFlags, ok, err = seccomp.Program(l.Seccomp); err != nil || !ok {
+			return nil, nil, false, err
+		}
+	}
+	var b fastProgram
+	b.op(fopSetsid, boolArg(cfg.Exec))
+	if !cfg.Exec {
+		if !cfg.NoNewKeyring {
+			b.op(fopKeyring, "_ses."+cfg.ID)
+		}
+		if ok, err := b.rootfs(cfg, pid); !ok || err != nil {
+			return nil, nil, false, err
+		}
+		hasUTS := HasNamespace(s, specs.UTSNamespace)
+		if (s.Hostname != "" || s.Domainname != "") && !hasUTS {
+			return nil, nil, false, nil
+		}
+		if s.Hostname != "" {
+			b.op(fopHostname, s.Hostname)
+		}
+		if s.Domainname != "" {
+			b.op(fopDomainname, s.Domainname)
+		}
+		for k, v := range l.Sysctl {
+			if strings.Contains(k, "..") || strings.HasPrefix(k, "/") {
+				return nil, nil, false, nil
+			}
+			b.op(fopSysctl, k, "/proc/sys/"+strings.ReplaceAll(k, ".", "/"), v)
+		}
+		for _, path := range l.ReadonlyPaths {
+			b.op(fopReadonly, path)
+		}
+		for _, path := range l.MaskedPaths {
+			b.op(fopMask, path)
+		}
+		if s.Root != nil && s.Root.Readonly {
+			b.op(fopRootReadonly)
+		}
+	}
+	if io := p.IOPriority; io != nil {
+		class, ok := ioprioClass[io.Class]
+		if !ok || io.Priority < 0 || io.Priority > 7 {
+			return nil, nil, false, nil
+		}
+		b.op(fopIOPrio, num(class<<13|int(io.Priority)))
+	}
+	// setupProcess's order.
+	if p.OOMScoreAdj != nil {
+		b.op(fopOOMScore, num(*p.OOMScoreAdj))
+	}
+	if p.NoNewPrivileges {
+		b.op(fopNoNewPrivs)
+	}
+	if caps != nil {
+		last, err := capability.LastCap()
+		if err != nil {
+			return nil, nil, false, err
+		}
+		b.op(fopBounding, unum(capMask(caps.bounding)), num(int(last)))
+	}
+	if filter != nil && !p.NoNewPrivileges {
+		b.op(fopSeccomp, string(filter), unum(filterFlags))
+	}
+	b.op(fopKeepCaps, "1")
+	user := []string{unum(p.User.UID), unum(p.User.GID)}
+	for _, g := range p.User.AdditionalGids {
+		user = append(user, unum(g))
+	}
+	b.op(fopUser, user...)
+	b.op(fopKeepCaps, "0")
+	if caps != nil {
+		args := []string{unum(capMask(caps.effective)), unum(capMask(caps.permitted)), unum(capMask(caps.inheritable))}
+		for _, a := range caps.ambient {
+			args = append(args, num(int(a)))
+		}
+		b.op(fopCaps, args...)
+	}
+	umask := uint32(0o022)
+	if p.User.Umask != nil {
+		umask = *p.User.Umask
+	}
+	b.op(fopUmask, unum(umask))
+	cwd := p.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	b.op(fopChdir, cwd)
+	path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	for _, e := range p.Env {
+		if v, ok := strings.CutPrefix(e, "PATH="); ok {
+			path = v
+		}
+	}
+	b.op(fopLookPath, p.Args[0], path)
+	b.op(fopCloseFrom, num(3+cfg.PreserveFds))
+	switch {
+	case cfg.Exec:
+		b.op(fopReady, "none", "-1")
+	case cfg.FifoFd < 0:
+		b.op(fopReady, "direct", "-1")
+	default:
+		b.op(fopReady, "fifo", num(cfg.FifoFd))
+	}
+	for _, r := range rlimits {
+		b.op(fopRlimit, r[:]...)
+	}
+	if filter != nil && p.NoNewPrivileges {
+		b.op(fopSeccomp, string(filter), unum(filterFlags))
+	}
+	if len(p.Args)+len(p.Env) > 250 {
+		return nil, nil, false, nil
+	}
+	b.op(fopExec, append(append([]string{num(len(p.Args))}, p.Args...), p.Env...)...)
+	return b.b, warnings, true, nil
+}
+
+func boolArg(v bool) string {
+	if v {
+		return "1"
+	}
+	return "0"
+}
+
+func capMask(cs []capability.Cap) uint64 {
+	var m uint64
+	for _, c := range cs {
+		m |= 1 << uint(c)
+	}
+	return m
+}
+
+// rootfs adds prepareRootfs's operations: propagation, the self bind, the
+// config's mounts, /dev, pivot_root and the final propagation.
+func (b *fastProgram) rootfs(cfg *InitConfig, pid int) (bool, error) {
+	s := cfg.Spec
+	before, after, ok := rootPropagation(s.Linux.RootfsPropagation)
+	if !ok {
+		return false, nil
+	}
+	rootfs := resolveRootfsBestEffort(cfg.Rootfs)
+	b.op(fopUmask, "0")
+	b.op(fopPropagateFS, unum(before))
+	b.op(fopRootfs, rootfs)
+	cgroupNS := HasNamespace(s, specs.CgroupNamespace)
+	for _, m := range s.Mounts {
+		if m.Type == "cgroup" && !isBindMount(m) {
+			if ok, err := b.cgroupMount(m, pid, cgroupNS); !ok || err != nil {
+				return false, err
+			}
+			continue
+		}
+		src := m.Source
+		file := "0"
+		if isBindMount(m) {
+			src = bindSource(m.Source, cfg.Bundle)
+			file = "?"
+		}
+		mp, err := planMount(m, src, true, -1)
+		if err != nil {
+			return false, err
+		}
+		if !b.mountPlan(fopMount, mp, file) {
+			return false, nil
+		}
+	}
+	if needsDevSetup(s.Mounts) {
+		devs, err := devicePlan(s)
+		if err != nil {
+			return false, err
+		}
+		for _, d := range devs {
+			mode, err := deviceMode(d)
+			if err != nil {
+				return false, err
+			}
+			dev := uint64(unix.Mkdev(uint32(d.Major), uint32(d.Minor)))
+			if d.Type == "p" {
+				dev = 0
+			}
+			uid, gid := deviceOwner(d)
+			b.op(fopDevice, d.Path, unum(mode), unum(dev), num(uid), num(gid))
+		}
+		links := devSymlinks
+		if _, err := os.Stat("/proc/kcore"); err == nil {
+			links = append(links[:len(links):len(links)], devSymlink{path: "/dev/core", target: "/proc/kcore"})
+		}
+		for _, l := range links {
+			b.op(fopSymlink, l.path, l.target, boolArg(l.replace))
+		}
+	}
+	b.op(fopPivot)
+	if after != 0 {
+		b.op(fopPropagateNew, unum(after), s.Linux.RootfsPropagation)
+	}
+	return true, nil
+}
+
+// cgroupMount adds a "cgroup" mount entry: the host's hierarchies as the
+// parent sees them, and the container process's own cgroups.
+func (b *fastProgram) cgroupMount(m specs.Mount, pid int, cgroupNS bool) (bool, error) {
+	infos, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
+	if err != nil {
+		return false, err
+	}
+	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(pid), "cgroup"))
+	if err != nil {
+		return false, err
+	}
+	own, err := parseProcCgroup(f)
+	f.Close()
+	if err != nil {
+		return false, err
+	}
+	l, err := planCgroupMounts(m, infos, own, cgroupNS)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range l.plans {
+		if !b.mountPlan(fopMount, p, "0") {
+			return false, nil
+		}
+	}
+	for _, s := range l.symlinks {
+		b.op(fopSymlink, s[0], s[1], "0")
+	}
+	for _, p := range l.finish {
+		if !b.mountPlan(fopMount, p, "0") {
+			return false, nil
+		}
+	}
+	return true, nil
+}
