@@ -41,7 +41,7 @@ func (e *env) runWith(extraEnv []string, args ...string) (string, string, int, s
 // in a form that does not change between two runs of one config.
 const inspectScript = `
 id; umask; pwd; hostname; ulimit -n; ulimit -Hn
-grep -E '^(Cap|NoNewPrivs|Seccomp)' /proc/self/status
+grep -E '^(Cap|NoNewPrivs|Seccomp|SigBlk|SigIgn)' /proc/self/status
 cat /proc/self/oom_score_adj
 awk '{ for (i = 7; $i != "-"; i++); print $5, $6, $(i+1), $(i+3) }' /proc/self/mountinfo | sed 's/size=[0-9a-z]*,*//'
 for f in /dev/* /dev/pts/ptmx; do stat -c '%n %F %a %u %g %t %T' "$f"; done

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/moby/sys/mountinfo"
 )
@@ -100,12 +101,35 @@ func v1Controllers(opts string) []string {
 	return out
 }
 
+var mounts struct {
+	sync.Mutex
+	infos []*mountinfo.Info
+}
+
+// Mounts returns the cgroup and cgroup2 mounts of the process's mount
+// namespace. It reads mountinfo once per process (the whole table, however
+// many mounts the host has) and returns that afterwards: servin-run is
+// short-lived and both creating a cgroup and laying out the container's
+// cgroup mount ask.
+func Mounts() ([]*mountinfo.Info, error) {
+	mounts.Lock()
+	defer mounts.Unlock()
+	if mounts.infos == nil {
+		infos, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
+		if err != nil {
+			return nil, fmt.Errorf("read mountinfo: %w", err)
+		}
+		mounts.infos = infos
+	}
+	return mounts.infos, nil
+}
+
 // mountedHierarchies reads the cgroup mounts at root and directly below
 // it, once each: mountinfo may also list cgroup mounts inside containers.
 func mountedHierarchies(root string) ([]hierarchy, error) {
-	infos, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
+	infos, err := Mounts()
 	if err != nil {
-		return nil, fmt.Errorf("read mountinfo: %w", err)
+		return nil, err
 	}
 	var out []hierarchy
 	seen := map[string]bool{}

@@ -164,6 +164,7 @@ func (r *Runtime) Update(ctx context.Context, id string, res *specs.LinuxResourc
 	if err != nil {
 		return err
 	}
+	rec.specJSON = nil // Spec changes below
 	if rec.Spec.Linux == nil {
 		rec.Spec.Linux = &specs.Linux{}
 	}

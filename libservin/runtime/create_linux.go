@@ -42,7 +42,7 @@ func (r *Runtime) create(ctx context.Context, id string, o CreateOptions) (_ *re
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := spec.Load(bundle)
+	s, specJSON, err := spec.LoadRaw(bundle)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -68,7 +68,7 @@ func (r *Runtime) create(ctx context.Context, id string, o CreateOptions) (_ *re
 	rec := &record{
 		ID: id, Bundle: o.Bundle, Rootfs: spec.RootPath(s, bundle), Created: time.Now().UTC(),
 		Annotations: s.Annotations, Spec: s, NoMountNS: !linux.HasNamespace(s, specs.MountNamespace),
-		Owner: ownerName(),
+		Owner: ownerName(), specJSON: specJSON,
 	}
 	// The suite compares the bundle string it gave; keep it absolute.
 	if !filepath.IsAbs(rec.Bundle) {
@@ -234,8 +234,9 @@ func (p *initProc) start(ctx context.Context) error {
 	}
 	// Record the cgroup before anything can fail later: if this process
 	// dies mid-create, `delete --force` still finds and removes what was
-	// made (status is stopped while pid is 0).
-	if err := p.rt.save(p.rec); err != nil {
+	// made (status is stopped while pid is 0). The first state.json is
+	// written in place, not replaced (list skips one it cannot decode yet).
+	if err := p.rt.saveFirst(p.rec); err != nil {
 		return err
 	}
 	pid, err := p.spawn(ctx, boot, extra, p.opts.PreserveFds)

@@ -45,6 +45,11 @@ type record struct {
 	NoMountNS bool `json:"noMountNamespace,omitempty"`
 	// CgroupPaths maps controllers to the container's cgroup directories.
 	CgroupPaths map[string]string `json:"cgroupPaths,omitempty"`
+	// specJSON, when set, is config.json's text, which decodes to Spec:
+	// save writes it as is instead of encoding Spec (building encoders
+	// for the spec's many types cost more than the rest of a save).
+	// Whoever changes Spec clears it.
+	specJSON []byte
 }
 
 func (r *Runtime) dir(id string) string { return filepath.Join(r.root, id) }
@@ -68,11 +73,49 @@ func (r *Runtime) load(id string) (*record, error) {
 }
 
 func (r *Runtime) save(rec *record) error {
-	data, err := json.Marshal(rec)
+	data, err := rec.encode()
 	if err != nil {
 		return err
 	}
 	return store.ReplaceFile(filepath.Join(r.dir(rec.ID), stateFile), data, 0o600)
+}
+
+// saveFirst writes the first state.json of a container being created:
+// a new file, no temporary one to rename (one inode fewer per container).
+func (r *Runtime) saveFirst(rec *record) error {
+	data, err := rec.encode()
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(filepath.Join(r.dir(rec.ID), stateFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("write state of %s: %w", rec.ID, err)
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write state of %s: %w", rec.ID, err)
+	}
+	return nil
+}
+
+// encode renders rec as state.json holds it.
+func (rec *record) encode() ([]byte, error) {
+	var data []byte
+	var err error
+	if rec.specJSON != nil {
+		// The outer Spec hides the embedded record's.
+		type plain record
+		data, err = json.Marshal(struct {
+			*plain
+			Spec json.RawMessage `json:"spec"`
+		}{(*plain)(rec), rec.specJSON})
+	} else {
+		data, err = json.Marshal(rec)
+	}
+	return data, err
 }
 
 // loadSpecTerminal reports process.terminal of a bundle's config.

@@ -18,22 +18,29 @@ var ErrInvalid = errors.New("invalid configuration")
 // Load reads and validates bundle/config.json. Unknown properties are
 // ignored, as the spec requires.
 func Load(bundle string) (*specs.Spec, error) {
+	s, _, err := LoadRaw(bundle)
+	return s, err
+}
+
+// LoadRaw is Load, also returning the file's bytes (which decode to the
+// returned spec).
+func LoadRaw(bundle string) (*specs.Spec, []byte, error) {
 	p := filepath.Join(bundle, "config.json")
 	data, err := os.ReadFile(p)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("config.json not found in bundle %s: %w", bundle, err)
+			return nil, nil, fmt.Errorf("config.json not found in bundle %s: %w", bundle, err)
 		}
-		return nil, fmt.Errorf("read %s: %w", p, err)
+		return nil, nil, fmt.Errorf("read %s: %w", p, err)
 	}
 	var s specs.Spec
 	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("parse %s: %w: %w", p, ErrInvalid, err)
+		return nil, nil, fmt.Errorf("parse %s: %w: %w", p, ErrInvalid, err)
 	}
 	if err := Validate(&s, bundle); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &s, nil
+	return &s, data, nil
 }
 
 // Validate checks what the runtime relies on: a supported ociVersion, a

@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/moby/sys/capability"
-	"github.com/moby/sys/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/servin/servin/libservin/cgroups"
 	"github.com/servin/servin/libservin/seccomp"
 	"golang.org/x/sys/unix"
 )
@@ -372,7 +372,7 @@ func (b *fastProgram) rootfs(cfg *InitConfig, pid int) (bool, error) {
 // cgroupMount adds a "cgroup" mount entry: the host's hierarchies as the
 // parent sees them, and the container process's own cgroups.
 func (b *fastProgram) cgroupMount(m specs.Mount, pid int, cgroupNS bool) (bool, error) {
-	infos, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
+	infos, err := cgroups.Mounts()
 	if err != nil {
 		return false, err
 	}

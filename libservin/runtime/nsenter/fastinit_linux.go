@@ -10,6 +10,7 @@ package nsenter
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -788,6 +789,27 @@ static void fi_ready(const char *mode, int fifo)
 	fi_sync = -1;
 }
 
+// fi_reset_signals gives the process what the Go init's execve gives it:
+// no signal blocked, every ignored signal back to its default action
+// except SIGHUP and SIGINT, which the Go runtime leaves ignored (an
+// engine may start servin-run with SIGTERM ignored or blocked; the
+// container's process must still see it).
+static void fi_reset_signals(void)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGHUP || sig == SIGINT)
+			continue;
+		struct sigaction sa;
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN) {
+			sa.sa_handler = SIG_DFL;
+			sigaction(sig, &sa, NULL);
+		}
+	}
+}
+
 static void fi_exec(struct fi_op *op)
 {
 	int argc = (int)fi_i(op->argv[0]);
@@ -801,6 +823,7 @@ static void fi_exec(struct fi_op *op)
 	for (int i = 0; i < envc; i++)
 		envp[i] = op->argv[1 + argc + i];
 	envp[envc] = NULL;
+	fi_reset_signals();
 	execve(fi_exe, argv, envp);
 	fi_fail("exec %s: %s", argv[0], fi_strerror(errno));
 }

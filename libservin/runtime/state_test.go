@@ -1,0 +1,56 @@
+package runtime
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// TestSaveRawSpec: a record saved with config.json's text loads back with
+// the same spec, and once the spec changes (specJSON cleared) the change
+// is what gets saved.
+func TestSaveRawSpec(t *testing.T) {
+	r, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := []byte(`{
+  "ociVersion": "1.2.0",
+  "process": {"args": ["sh"], "cwd": "/", "user": {"uid": 0, "gid": 0}},
+  "root": {"path": "rootfs"},
+  "hostname": "raw"
+}`)
+	var s specs.Spec
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatal(err)
+	}
+	rec := &record{ID: "c1", Pid: 42, Spec: &s, specJSON: raw, CgroupPaths: map[string]string{"pids": "/x"}}
+	if err := mkdirState(r, rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.save(rec); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.load("c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Spec, &s) || got.Pid != 42 || got.CgroupPaths["pids"] != "/x" {
+		t.Fatalf("loaded %+v (spec %+v), want pid 42, the spec and cgroups", got, got.Spec)
+	}
+	rec.specJSON = nil
+	rec.Spec.Hostname = "changed"
+	if err := r.save(rec); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = r.load("c1"); err != nil || got.Spec.Hostname != "changed" {
+		t.Fatalf("after a change: %v, hostname %q", err, got.Spec.Hostname)
+	}
+}
+
+func mkdirState(r *Runtime, id string) error {
+	return os.MkdirAll(r.dir(id), 0o711)
+}
