@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/servin/servin/libservin/store"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/servin/servin/libservin/cgroups"
+	"github.com/servin/servin/libservin/internal/unixsock"
 	"github.com/servin/servin/libservin/runtime/hooks"
 	"github.com/servin/servin/libservin/runtime/linux"
 	"github.com/servin/servin/libservin/runtime/nsenter"
@@ -547,14 +547,9 @@ func writeIDMaps(pid int, l *specs.Linux) error {
 }
 
 func dialConsole(path string) (*os.File, error) {
-	c, err := net.Dial("unix", path)
+	f, err := unixsock.Dial(path)
 	if err != nil {
 		return nil, fmt.Errorf("connect to console socket %s: %w", path, err)
-	}
-	defer c.Close()
-	f, err := c.(*net.UnixConn).File()
-	if err != nil {
-		return nil, fmt.Errorf("console socket %s: %w", path, err)
 	}
 	return f, nil
 }

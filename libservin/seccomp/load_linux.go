@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
+	"github.com/servin/servin/libservin/internal/unixsock"
+	"os"
 	"runtime"
 	"unsafe"
 
@@ -20,7 +21,7 @@ import (
 type Filter struct {
 	prog  []unix.SockFilter
 	flags uint
-	conn  *net.UnixConn // nil unless the filter notifies
+	conn  *os.File // nil unless the filter notifies
 	state *specs.ContainerProcessState
 }
 
@@ -51,7 +52,7 @@ func Prepare(c *specs.LinuxSeccomp, state *specs.ContainerProcessState) (*Filter
 		st.Metadata = c.ListenerMetadata
 	}
 	f.state = &st
-	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: c.ListenerPath, Net: "unix"})
+	conn, err := unixsock.Dial(c.ListenerPath)
 	if err != nil {
 		return nil, fmt.Errorf("connect to seccomp listener %s: %w", c.ListenerPath, err)
 	}
@@ -139,7 +140,7 @@ func installFlags(c *specs.LinuxSeccomp) uint {
 // listener fd with SCM_RIGHTS together with the container process state
 // JSON, then closes the connection (runtime-spec "listenerPath").
 func SendListener(listenerPath string, listenerFd int, state *specs.ContainerProcessState) error {
-	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: listenerPath, Net: "unix"})
+	conn, err := unixsock.Dial(listenerPath)
 	if err != nil {
 		return fmt.Errorf("connect to seccomp listener %s: %w", listenerPath, err)
 	}
@@ -152,19 +153,15 @@ func SendListener(listenerPath string, listenerFd int, state *specs.ContainerPro
 	return sendListener(conn, listenerFd, &st)
 }
 
-func sendListener(conn *net.UnixConn, fd int, state *specs.ContainerProcessState) error {
+func sendListener(conn *os.File, fd int, state *specs.ContainerProcessState) error {
 	msg, err := json.Marshal(state)
 	if err != nil {
 		return fmt.Errorf("encode container process state: %w", err)
 	}
 	// One sendmsg carries the fd and the whole state (runtime-spec allows
 	// several, with the fds in the first).
-	n, _, err := conn.WriteMsgUnix(msg, unix.UnixRights(fd), nil)
-	if err == nil && n != len(msg) {
-		err = fmt.Errorf("short write (%d of %d bytes)", n, len(msg))
-	}
-	if err != nil {
-		return fmt.Errorf("send seccomp listener fd to %s: %w", conn.RemoteAddr(), err)
+	if err := unixsock.SendFd(conn, msg, fd); err != nil {
+		return fmt.Errorf("send seccomp listener fd to %s: %w", conn.Name(), err)
 	}
 	return nil
 }
