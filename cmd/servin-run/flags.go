@@ -32,8 +32,8 @@ type flag struct {
 	usage  string
 	value  any
 	hidden bool
-	given  bool // set by parse
-	def    string
+	given  bool   // set by parse
+	def    string // the default, for help
 }
 
 // flagSet is a command's flags, in the order help lists them.
@@ -80,7 +80,9 @@ func parse(args []string, stopAtArg bool, sets ...flagSet) (pos []string, help b
 	sets = append(sets, flagSet{{name: "help", short: "h", value: &help}})
 	for _, fs := range sets {
 		for _, f := range fs {
-			f.def = f.show()
+			if !f.given { // still its default: help shows it
+				f.def = f.show()
+			}
 		}
 	}
 	lookup := func(name string) *flag {
@@ -114,7 +116,7 @@ func parse(args []string, stopAtArg bool, sets ...flagSet) (pos []string, help b
 			}
 			continue
 		}
-		if f == nil || name == "" || strings.HasPrefix(body, "-") {
+		if f == nil {
 			return nil, help, fmt.Errorf("unknown flag: %s", strings.SplitN(a, "=", 2)[0])
 		}
 		if _, isBool := f.value.(*bool); !isBool && !hasVal {

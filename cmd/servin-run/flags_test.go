@@ -284,3 +284,16 @@ func TestParseLineErrorsAndHelp(t *testing.T) {
 		})
 	}
 }
+
+func TestHelpShowsDefaults(t *testing.T) {
+	var out strings.Builder
+	if _, _, err := (&globals{}).parseLine(&out, []string{"--root", "/elsewhere", "ps", "--help"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`--root string         root directory for storage of container state (default "/run/servin")`,
+		`-f, --format string   select one of: table or json (default "table")`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("help lacks %q:\n%s", want, out.String())
+		}
+	}
+}
