@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -50,17 +51,18 @@ func commands(g *globals) []*command {
 }
 
 // execute parses the command line (without the program name) and runs the
-// command. Parse errors come back before the --log file is opened.
+// command. A command-line error is reported like any other: the --log
+// file is opened for it when the global flags got that far.
 func execute(ctx context.Context, g *globals, args []string) error {
-	c, cargs, err := g.parseLine(os.Stdout, args)
-	if err != nil || c == nil {
-		return err
+	c, cargs, parseErr := g.parseLine(os.Stdout, args)
+	if parseErr == nil && c == nil {
+		return nil // printed the help or the version
 	}
 	if !g.flags.given("root") && os.Geteuid() != 0 {
 		g.root = runtime.UserRoot()
 	}
-	if err := g.setup(); err != nil {
-		return err
+	if err := g.setup(); err != nil || parseErr != nil {
+		return cmp.Or(parseErr, err)
 	}
 	return c.run(ctx, cargs)
 }
