@@ -1,28 +1,30 @@
 package main
 
 import (
+	"context"
+
 	"github.com/servin/servin/libservin/runtime"
-	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 )
 
-// addCreateFlags registers the flags `create` and `run` share.
-func addCreateFlags(f *pflag.FlagSet, o *runtime.CreateOptions) {
-	f.StringVarP(&o.Bundle, "bundle", "b", "", "path to the root of the bundle directory, defaults to the current directory")
-	f.StringVar(&o.PidFile, "pid-file", "", "specify the file to write the process id to")
-	f.StringVar(&o.ConsoleSocket, "console-socket", "", "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal")
-	f.BoolVar(&o.NoPivot, "no-pivot", false, "do not use pivot root to jail process inside rootfs")
-	f.BoolVar(&o.NoNewKeyring, "no-new-keyring", false, "do not create a new session keyring for the container")
-	f.IntVar(&o.PreserveFds, "preserve-fds", 0, "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)")
+// createFlags are the flags `create` and `run` share.
+func createFlags(o *runtime.CreateOptions) flagSet {
+	return flagSet{
+		{name: "bundle", short: "b", value: &o.Bundle, usage: "path to the root of the bundle directory, defaults to the current directory"},
+		{name: "pid-file", value: &o.PidFile, usage: "specify the file to write the process id to"},
+		{name: "console-socket", value: &o.ConsoleSocket, usage: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal"},
+		{name: "no-pivot", value: &o.NoPivot, usage: "do not use pivot root to jail process inside rootfs"},
+		{name: "no-new-keyring", value: &o.NoNewKeyring, usage: "do not create a new session keyring for the container"},
+		{name: "preserve-fds", value: &o.PreserveFds, usage: "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)"},
+	}
 }
 
-func newCreateCmd(g *globals) *cobra.Command {
+func newCreateCmd(g *globals) *command {
 	var o runtime.CreateOptions
-	cmd := &cobra.Command{
-		Use:   "create [flags] <container-id>",
-		Short: "Create a container",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	return &command{
+		name: "create", args: "<container-id>", short: "Create a container",
+		minArgs: 1, maxArgs: 1,
+		flags: createFlags(&o),
+		run: func(ctx context.Context, args []string) error {
 			rt, err := g.runtime()
 			if err != nil {
 				return err
@@ -30,21 +32,20 @@ func newCreateCmd(g *globals) *cobra.Command {
 			if o.Bundle == "" {
 				o.Bundle = "."
 			}
-			return rt.Create(cmd.Context(), args[0], o)
+			return rt.Create(ctx, args[0], o)
 		},
 	}
-	addCreateFlags(cmd.Flags(), &o)
-	return cmd
 }
 
-func newRunCmd(g *globals) *cobra.Command {
+func newRunCmd(g *globals) *command {
 	var o runtime.CreateOptions
 	var detach bool
-	cmd := &cobra.Command{
-		Use:   "run [flags] <container-id>",
-		Short: "Create and run a container",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	return &command{
+		name: "run", args: "<container-id>", short: "Create and run a container",
+		minArgs: 1, maxArgs: 1,
+		flags: append(createFlags(&o),
+			&flag{name: "detach", short: "d", value: &detach, usage: "detach from the container's process"}),
+		run: func(ctx context.Context, args []string) error {
 			rt, err := g.runtime()
 			if err != nil {
 				return err
@@ -52,7 +53,7 @@ func newRunCmd(g *globals) *cobra.Command {
 			if o.Bundle == "" {
 				o.Bundle = "."
 			}
-			code, err := rt.Run(cmd.Context(), args[0], o, detach)
+			code, err := rt.Run(ctx, args[0], o, detach)
 			if err != nil {
 				return err
 			}
@@ -62,22 +63,18 @@ func newRunCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	addCreateFlags(cmd.Flags(), &o)
-	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "detach from the container's process")
-	return cmd
 }
 
-func newStartCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "start <container-id>",
-		Short: "Start the process of a created container",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+func newStartCmd(g *globals) *command {
+	return &command{
+		name: "start", args: "<container-id>", short: "Start the process of a created container",
+		minArgs: 1, maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
 			rt, err := g.runtime()
 			if err != nil {
 				return err
 			}
-			return rt.Start(cmd.Context(), args[0])
+			return rt.Start(ctx, args[0])
 		},
 	}
 }

@@ -1,13 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/servin/servin/libservin/runtime"
-	"github.com/spf13/cobra"
 )
 
 // execFlags are runc exec's flags that shape the process.
@@ -23,22 +23,44 @@ type execFlags struct {
 	opts       runtime.ExecOptions
 }
 
-func newExecCmd(g *globals) *cobra.Command {
+func newExecCmd(g *globals) *command {
 	var f execFlags
-	cmd := &cobra.Command{
-		Use:   "exec [flags] <container-id> [command [args...]]",
-		Short: "Execute a new process inside the container",
-		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	var ignored string
+	var ignoredList []string
+	var ignoredBool bool
+	return &command{
+		name: "exec", args: "<container-id> [command [args...]]",
+		short:   "Execute a new process inside the container",
+		minArgs: 1, maxArgs: -1,
+		stopAtArg: true, // the command's own flags are not ours, as in runc
+		flags: flagSet{
+			{name: "process", short: "p", value: &f.process, usage: "path to the process.json (- for stdin)"},
+			{name: "tty", short: "t", value: &f.tty, usage: "allocate a pseudo-TTY"},
+			{name: "env", short: "e", value: &f.env, usage: "set environment variables"},
+			{name: "cwd", value: &f.cwd, usage: "current working directory in the container"},
+			{name: "user", short: "u", value: &f.user, usage: "UID (format: <uid>[:<gid>])"},
+			{name: "additional-gids", short: "g", value: &f.groups, usage: "additional gids"},
+			{name: "cap", short: "c", value: &f.caps, usage: "add a capability to the bounding set for the process"},
+			{name: "no-new-privs", value: &f.noNewPrivs, usage: "set the no new privileges value for the process"},
+			{name: "console-socket", value: &f.opts.ConsoleSocket, usage: "path to an AF_UNIX socket which will receive the pty master"},
+			{name: "detach", short: "d", value: &f.opts.Detach, usage: "detach from the container's process"},
+			{name: "pid-file", value: &f.opts.PidFile, usage: "specify the file to write the process id to"},
+			{name: "preserve-fds", value: &f.opts.PreserveFds, usage: "pass N additional file descriptors to the process"},
+			{name: "apparmor", value: &ignored, usage: "set the apparmor profile for the process (not supported on this host)"},
+			{name: "process-label", value: &ignored, usage: "set the SELinux label for the process (not supported on this host)"},
+			{name: "cgroup", value: &ignoredList, usage: "run the process in a (sub)cgroup"},
+			{name: "ignore-paused", value: &ignoredBool, usage: "allow exec in a paused container"},
+		},
+		run: func(ctx context.Context, args []string) error {
 			rt, err := g.runtime()
 			if err != nil {
 				return err
 			}
-			proc, err := f.build(cmd, rt, args)
+			proc, err := f.build(ctx, rt, args)
 			if err != nil {
 				return err
 			}
-			code, err := rt.Exec(cmd.Context(), args[0], proc, f.opts)
+			code, err := rt.Exec(ctx, args[0], proc, f.opts)
 			if err != nil {
 				return err
 			}
@@ -48,39 +70,18 @@ func newExecCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	fl := cmd.Flags()
-	fl.SetInterspersed(false)
-	fl.StringVarP(&f.process, "process", "p", "", "path to the process.json (- for stdin)")
-	fl.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-TTY")
-	fl.StringArrayVarP(&f.env, "env", "e", nil, "set environment variables")
-	fl.StringVar(&f.cwd, "cwd", "", "current working directory in the container")
-	fl.StringVarP(&f.user, "user", "u", "", "UID (format: <uid>[:<gid>])")
-	fl.StringArrayVarP(&f.groups, "additional-gids", "g", nil, "additional gids")
-	fl.StringArrayVarP(&f.caps, "cap", "c", nil, "add a capability to the bounding set for the process")
-	fl.BoolVar(&f.noNewPrivs, "no-new-privs", false, "set the no new privileges value for the process")
-	fl.StringVar(&f.opts.ConsoleSocket, "console-socket", "", "path to an AF_UNIX socket which will receive the pty master")
-	fl.BoolVarP(&f.opts.Detach, "detach", "d", false, "detach from the container's process")
-	fl.StringVar(&f.opts.PidFile, "pid-file", "", "specify the file to write the process id to")
-	fl.IntVar(&f.opts.PreserveFds, "preserve-fds", 0, "pass N additional file descriptors to the process")
-	var ignored string
-	var ignoredBool bool
-	fl.StringVar(&ignored, "apparmor", "", "set the apparmor profile for the process (not supported on this host)")
-	fl.StringVar(&ignored, "process-label", "", "set the SELinux label for the process (not supported on this host)")
-	fl.StringVar(&ignored, "cgroup", "", "run the process in a (sub)cgroup")
-	fl.BoolVar(&ignoredBool, "ignore-paused", false, "allow exec in a paused container")
-	return cmd
 }
 
 // build returns the process: --process as given, else the container's own
 // process with the command line and flags applied, as runc does.
-func (f *execFlags) build(cmd *cobra.Command, rt *runtime.Runtime, args []string) (proc *specs.Process, err error) {
+func (f *execFlags) build(ctx context.Context, rt *runtime.Runtime, args []string) (proc *specs.Process, err error) {
 	if f.process != "" {
 		return runtime.LoadProcess(f.process)
 	}
 	if len(args) < 2 {
 		return nil, fmt.Errorf("exec: no command given and no --process")
 	}
-	proc, err = rt.BaseProcess(cmd.Context(), args[0])
+	proc, err = rt.BaseProcess(ctx, args[0])
 	if err != nil {
 		return nil, err
 	}

@@ -1,17 +1,21 @@
 package main
 
 import (
+	"context"
+
 	"github.com/servin/servin/libservin/runtime"
-	"github.com/spf13/cobra"
 )
 
-func newKillCmd(g *globals) *cobra.Command {
+func newKillCmd(g *globals) *command {
 	var all bool
-	cmd := &cobra.Command{
-		Use:   "kill [flags] <container-id> [signal]",
-		Short: "Send a signal (default SIGTERM) to the container's init process",
-		Args:  cobra.RangeArgs(1, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	return &command{
+		name: "kill", args: "<container-id> [signal]",
+		short:   "Send a signal (default SIGTERM) to the container's init process",
+		minArgs: 1, maxArgs: 2,
+		flags: flagSet{
+			{name: "all", short: "a", value: &all, usage: "send the signal to all processes in the container"},
+		},
+		run: func(ctx context.Context, args []string) error {
 			sigName := "SIGTERM"
 			if len(args) == 2 {
 				sigName = args[1]
@@ -24,27 +28,26 @@ func newKillCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return rt.Kill(cmd.Context(), args[0], sig, all)
+			return rt.Kill(ctx, args[0], sig, all)
 		},
 	}
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "send the signal to all processes in the container")
-	return cmd
 }
 
-func newDeleteCmd(g *globals) *cobra.Command {
+func newDeleteCmd(g *globals) *command {
 	var force bool
-	cmd := &cobra.Command{
-		Use:   "delete [flags] <container-id>",
-		Short: "Delete a stopped container (or any, with --force)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	return &command{
+		name: "delete", args: "<container-id>",
+		short:   "Delete a stopped container (or any, with --force)",
+		minArgs: 1, maxArgs: 1,
+		flags: flagSet{
+			{name: "force", short: "f", value: &force, usage: "forcibly delete the container if it is still running (uses SIGKILL)"},
+		},
+		run: func(ctx context.Context, args []string) error {
 			rt, err := g.runtime()
 			if err != nil {
 				return err
 			}
-			return rt.Delete(cmd.Context(), args[0], force)
+			return rt.Delete(ctx, args[0], force)
 		},
 	}
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "forcibly delete the container if it is still running (uses SIGKILL)")
-	return cmd
 }

@@ -1,6 +1,8 @@
 // Command servin-run is servin's runc-compatible OCI runtime: the same
 // commands, flags and output as runc, so engines and the OCI validation
-// suite can drive it unchanged.
+// suite can drive it unchanged. Its command line is parsed by hand
+// (flags.go), not with cobra: every container operation is one
+// short-lived servin-run process, so start-up time and binary size count.
 package main
 
 import (
@@ -12,7 +14,8 @@ import (
 	"syscall"
 )
 
-// exitError carries a process exit code through cobra (run's container code).
+// exitError carries a process exit code out of a command (run's and
+// exec's container code).
 type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
@@ -22,7 +25,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
 	g := &globals{}
-	err := newRootCmd(g).ExecuteContext(ctx)
+	err := execute(ctx, g, os.Args[1:])
 	if err == nil {
 		return
 	}

@@ -213,8 +213,11 @@ func TestErrors(t *testing.T) {
 		{"start unknown", []string{"start", "nope"}, "does not exist"},
 		{"kill unknown", []string{"kill", "nope", "KILL"}, "does not exist"},
 		{"delete unknown", []string{"delete", "nope"}, "does not exist"},
-		{"no id", []string{"start"}, "accepts 1 arg"},
-		{"kill without id", []string{"kill"}, "arg"},
+		{"no id", []string{"start"}, "start: takes exactly 1 argument, got 0"},
+		{"kill without id", []string{"kill"}, "kill: takes at least 1 argument"},
+		{"extra argument", []string{"delete", "a", "b"}, "delete: takes exactly 1 argument, got 2"},
+		{"unknown flag", []string{"delete", "--bogus", "a"}, "delete: unknown flag: --bogus"},
+		{"unknown command", []string{"bogus"}, `unknown command "bogus"`},
 		{"bad id", []string{"create", "../x"}, "invalid container ID"},
 		{"bad signal", []string{"kill", "x", "NOPE"}, "unknown signal"},
 		{"missing bundle", []string{"create", "--bundle", "/nonexistent", "c9"}, "config.json not found"},
@@ -630,14 +633,27 @@ func TestNoPivotAndReadonlyRoot(t *testing.T) {
 func TestJSONLog(t *testing.T) {
 	e := newEnv(t, "true")
 	e.writeSpec()
-	logf := filepath.Join(t.TempDir(), "log.json")
-	if _, _, code := e.run("--log", logf, "--log-format", "json", "state", "nope"); code == 0 {
-		t.Fatal("state of an unknown container succeeded")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"runtime error", []string{"state", "nope"}, "does not exist"},
+		{"command-line error", []string{"delete", "--bogus", "nope"}, "delete: unknown flag: --bogus"},
+		{"missing argument", []string{"kill"}, "kill: takes at least 1 argument"},
 	}
-	data, _ := os.ReadFile(logf)
-	var line struct{ Level, Msg, Time string }
-	if err := json.Unmarshal(bytes.TrimSpace(data), &line); err != nil || line.Level != "error" || !strings.Contains(line.Msg, "does not exist") || line.Time == "" {
-		t.Fatalf("log line %q: %v", data, err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			logf := filepath.Join(t.TempDir(), "log.json")
+			if _, _, code := e.run(append([]string{"--log", logf, "--log-format", "json"}, tc.args...)...); code == 0 {
+				t.Fatalf("%v succeeded", tc.args)
+			}
+			data, _ := os.ReadFile(logf)
+			var line struct{ Level, Msg, Time string }
+			if err := json.Unmarshal(bytes.TrimSpace(data), &line); err != nil || line.Level != "error" || !strings.Contains(line.Msg, tc.want) || line.Time == "" {
+				t.Fatalf("log line %q: %v; want an error containing %q", data, err, tc.want)
+			}
+		})
 	}
 }
 

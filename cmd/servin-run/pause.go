@@ -1,18 +1,18 @@
 package main
 
-import "github.com/spf13/cobra"
+import "context"
 
-func newPauseCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "pause <container-id>",
-		Short: "Suspend all processes inside the container (cgroup freezer)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+func newPauseCmd(g *globals) *command {
+	return &command{
+		name: "pause", args: "<container-id>",
+		short:   "Suspend all processes inside the container (cgroup freezer)",
+		minArgs: 1, maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
 			rt, err := g.runtime()
 			if err != nil {
 				return err
 			}
-			return rt.Pause(cmd.Context(), args[0])
+			return rt.Pause(ctx, args[0])
 		},
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,18 +10,20 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/spf13/cobra"
 )
 
-func newPsCmd(g *globals) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:   "ps [flags] <container-id> [ps options]",
-		Short: "Display the processes running inside a container",
-		Long:  "Display the processes running inside a container. Arguments after the ID go to ps(1) (default -ef); its lines are filtered to the container's processes.",
-		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+func newPsCmd(g *globals) *command {
+	format := "table"
+	return &command{
+		name: "ps", args: "<container-id> [ps options]",
+		short:   "Display the processes running inside a container",
+		long:    "Display the processes running inside a container. Arguments after the ID go to ps(1) (default -ef); its lines are filtered to the container's processes.",
+		minArgs: 1, maxArgs: -1,
+		stopAtArg: true, // everything after the ID belongs to ps(1)
+		flags: flagSet{
+			{name: "format", short: "f", value: &format, usage: "select one of: table or json"},
+		},
+		run: func(ctx context.Context, args []string) error {
 			if format != "table" && format != "json" {
 				return fmt.Errorf("invalid format option %q: want table or json", format)
 			}
@@ -28,7 +31,7 @@ func newPsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			pids, err := rt.Pids(cmd.Context(), args[0])
+			pids, err := rt.Pids(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -42,17 +45,13 @@ func newPsCmd(g *globals) *cobra.Command {
 			if len(psArgs) == 0 {
 				psArgs = []string{"-ef"}
 			}
-			out, err := exec.CommandContext(cmd.Context(), "ps", psArgs...).Output()
+			out, err := exec.CommandContext(ctx, "ps", psArgs...).Output()
 			if err != nil {
 				return fmt.Errorf("ps %s: %w", strings.Join(psArgs, " "), err)
 			}
 			return filterPs(os.Stdout, string(out), pids)
 		},
 	}
-	// Everything after the ID belongs to ps(1).
-	cmd.Flags().SetInterspersed(false)
-	cmd.Flags().StringVarP(&format, "format", "f", "table", "select one of: table or json")
-	return cmd
 }
 
 // filterPs prints ps's header and the lines whose PID column is one of pids.

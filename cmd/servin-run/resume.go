@@ -1,18 +1,18 @@
 package main
 
-import "github.com/spf13/cobra"
+import "context"
 
-func newResumeCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "resume <container-id>",
-		Short: "Resume all processes that have been previously paused",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+func newResumeCmd(g *globals) *command {
+	return &command{
+		name: "resume", args: "<container-id>",
+		short:   "Resume all processes that have been previously paused",
+		minArgs: 1, maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
 			rt, err := g.runtime()
 			if err != nil {
 				return err
 			}
-			return rt.Resume(cmd.Context(), args[0])
+			return rt.Resume(ctx, args[0])
 		},
 	}
 }

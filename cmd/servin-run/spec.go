@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,17 +9,18 @@ import (
 	"path/filepath"
 
 	"github.com/servin/servin/libservin/spec"
-	"github.com/spf13/cobra"
 )
 
-func newSpecCmd() *cobra.Command {
-	var bundle string
+func newSpecCmd() *command {
+	bundle := "."
 	var rootless bool
-	cmd := &cobra.Command{
-		Use:   "spec",
-		Short: "Create a new specification file (config.json)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+	return &command{
+		name: "spec", short: "Create a new specification file (config.json)",
+		flags: flagSet{
+			{name: "bundle", short: "b", value: &bundle, usage: "path to the root of the bundle directory"},
+			{name: "rootless", value: &rootless, usage: "generate a configuration for a rootless container"},
+		},
+		run: func(context.Context, []string) error {
 			s := spec.Default()
 			if rootless {
 				spec.ToRootless(s)
@@ -36,17 +38,12 @@ func newSpecCmd() *cobra.Command {
 			return os.WriteFile(p, append(data, '\n'), 0o666)
 		},
 	}
-	cmd.Flags().StringVarP(&bundle, "bundle", "b", ".", "path to the root of the bundle directory")
-	cmd.Flags().BoolVar(&rootless, "rootless", false, "generate a configuration for a rootless container")
-	return cmd
 }
 
-func newFeaturesCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "features",
-		Short: "Show the enabled features",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+func newFeaturesCmd() *command {
+	return &command{
+		name: "features", short: "Show the enabled features",
+		run: func(context.Context, []string) error {
 			return printJSON(features())
 		},
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,20 +9,18 @@ import (
 	"time"
 
 	"github.com/servin/servin/libservin/runtime"
-	"github.com/spf13/cobra"
 )
 
-func newStateCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "state <container-id>",
-		Short: "Output the state of a container",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+func newStateCmd(g *globals) *command {
+	return &command{
+		name: "state", args: "<container-id>", short: "Output the state of a container",
+		minArgs: 1, maxArgs: 1,
+		run: func(ctx context.Context, args []string) error {
 			rt, err := g.runtime()
 			if err != nil {
 				return err
 			}
-			st, err := rt.State(cmd.Context(), args[0])
+			st, err := rt.State(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -39,20 +38,21 @@ func printJSON(v any) error {
 	return err
 }
 
-func newListCmd(g *globals) *cobra.Command {
-	var format string
+func newListCmd(g *globals) *command {
+	format := "table"
 	var quiet bool
-	cmd := &cobra.Command{
-		Use:     "list",
-		Aliases: []string{"ls"},
-		Short:   "List containers",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+	return &command{
+		name: "list", aliases: []string{"ls"}, short: "List containers",
+		flags: flagSet{
+			{name: "format", short: "f", value: &format, usage: "select one of: table or json"},
+			{name: "quiet", short: "q", value: &quiet, usage: "display only container IDs"},
+		},
+		run: func(ctx context.Context, args []string) error {
 			rt, err := g.runtime()
 			if err != nil {
 				return err
 			}
-			list, err := rt.List(cmd.Context())
+			list, err := rt.List(ctx)
 			if err != nil {
 				return err
 			}
@@ -83,7 +83,4 @@ func newListCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", "table", "select one of: table or json")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "display only container IDs")
-	return cmd
 }

@@ -1,17 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 )
 
 // updateFlags are runc update's resource flags, kept as strings so that
@@ -36,20 +34,22 @@ var updateFlags = []struct{ name, usage string }{
 	{"mem-bw-schema", "the string of Intel RDT/MBA memory bandwidth schema (ignored: no Intel RDT support)"},
 }
 
-func newUpdateCmd(g *globals) *cobra.Command {
+func newUpdateCmd(g *globals) *command {
 	var resources string
-	var vals map[string]*string
-	cmd := &cobra.Command{
-		Use:   "update [flags] <container-id>",
-		Short: "Update container resource constraints",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	flags := flagSet{{name: "resources", short: "r", value: &resources,
+		usage: "path to the file containing the resources to update or '-' to read from the standard input"}}
+	flags, vals := addUpdateFlags(flags)
+	return &command{
+		name: "update", args: "<container-id>", short: "Update container resource constraints",
+		minArgs: 1, maxArgs: 1,
+		flags: flags,
+		run: func(ctx context.Context, args []string) error {
 			var res *specs.LinuxResources
 			var err error
 			if resources != "" {
-				res, err = readResources(resources, cmd.InOrStdin())
+				res, err = readResources(resources, os.Stdin)
 			} else {
-				res, err = flagResources(cmd.Flags(), vals)
+				res, err = flagResources(flags, vals)
 			}
 			if err != nil {
 				return err
@@ -58,27 +58,23 @@ func newUpdateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return rt.Update(cmd.Context(), args[0], res)
+			return rt.Update(ctx, args[0], res)
 		},
 	}
-	cmd.Flags().StringVarP(&resources, "resources", "r", "", "path to the file containing the resources to update or '-' to read from the standard input")
-	vals = addUpdateFlags(cmd.Flags())
-	return cmd
 }
 
-// addUpdateFlags registers the resource flags and returns their values.
-func addUpdateFlags(f *pflag.FlagSet) map[string]*string {
+// addUpdateFlags appends the resource flags and returns their values.
+func addUpdateFlags(fs flagSet) (flagSet, map[string]*string) {
 	vals := map[string]*string{}
 	for _, fl := range updateFlags {
 		v := new(string)
 		vals[fl.name] = v
-		f.StringVar(v, fl.name, "", fl.usage)
+		fs = append(fs, &flag{name: fl.name, value: v, usage: fl.usage})
 	}
 	// Docker's spelling of runc's --cpu-share.
 	vals["cpu-shares"] = vals["cpu-share"]
-	f.StringVar(vals["cpu-shares"], "cpu-shares", "", "alias of --cpu-share")
-	_ = f.MarkHidden("cpu-shares")
-	return vals
+	fs = append(fs, &flag{name: "cpu-shares", value: vals["cpu-shares"], usage: "alias of --cpu-share", hidden: true})
+	return fs, vals
 }
 
 // readResources decodes a runtime-spec LinuxResources JSON from a file or
@@ -101,10 +97,10 @@ func readResources(path string, in io.Reader) (*specs.LinuxResources, error) {
 }
 
 // flagResources builds the resources of the update flags that were given.
-func flagResources(f *pflag.FlagSet, vals map[string]*string) (*specs.LinuxResources, error) {
+func flagResources(fs flagSet, vals map[string]*string) (*specs.LinuxResources, error) {
 	given := func(names ...string) (string, bool) {
 		for _, n := range names {
-			if f.Changed(n) {
+			if fs.given(n) {
 				return *vals[n], true
 			}
 		}
@@ -186,22 +182,28 @@ func flagResources(f *pflag.FlagSet, vals map[string]*string) (*specs.LinuxResou
 	return &res, nil
 }
 
-var ramPattern = regexp.MustCompile(`^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$`)
-
 // parseRAM reads a byte count as runc does: "-1" (unlimited), plain bytes,
-// or a number with a binary unit (k, m, g, t, p; "512m", "1.5GiB").
+// or a number with a binary unit (k, m, g, t, p; "512m", "1.5GiB"): in
+// regexp terms `^(\d+(\.\d+)?) ?([kmgtp])?i?b?$`, case-insensitive.
 func parseRAM(s string) (int64, error) {
 	if s == "-1" {
 		return -1, nil
 	}
-	m := ramPattern.FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '.') {
+		i++
+	}
+	num := t[:i]
+	whole, frac, hasDot := strings.Cut(num, ".")
+	unit := strings.TrimSuffix(strings.TrimSuffix(strings.ToLower(strings.TrimPrefix(t[i:], " ")), "b"), "i")
+	shift, known := map[string]uint{"": 0, "k": 10, "m": 20, "g": 30, "t": 40, "p": 50}[unit]
+	if whole == "" || hasDot && (frac == "" || strings.Contains(frac, ".")) || !known {
 		return 0, fmt.Errorf("invalid size %q", s)
 	}
-	n, err := strconv.ParseFloat(m[1], 64)
+	n, err := strconv.ParseFloat(num, 64)
 	if err != nil {
 		return 0, fmt.Errorf("invalid size %q: %w", s, err)
 	}
-	shift := map[string]uint{"k": 10, "m": 20, "g": 30, "t": 40, "p": 50}[strings.ToLower(m[2])]
 	return int64(n * float64(uint64(1)<<shift)), nil
 }

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-
-	"github.com/spf13/pflag"
 )
 
 func TestParseRAM(t *testing.T) {
@@ -16,6 +14,9 @@ func TestParseRAM(t *testing.T) {
 	}{
 		{"-1", -1, false}, {"1024", 1024, false}, {"64m", 64 << 20, false}, {"1g", 1 << 30, false},
 		{"1.5GiB", 3 << 29, false}, {"10 kb", 10 << 10, false}, {"lots", 0, true}, {"-5", 0, true},
+		{" 2K ", 2 << 10, false}, {"3 b", 3, false}, {"4ib", 4, false}, {"5Pi", 5 << 50, false}, {"7T", 7 << 40, false},
+		{"", 0, true}, {"1.", 0, true}, {".5", 0, true}, {"1.2.3", 0, true}, {"1..2", 0, true}, {"5x", 0, true},
+		{"5bi", 0, true}, {"5kbb", 0, true}, {"5  k", 0, true}, {"k", 0, true}, {"5kk", 0, true}, {"5 ", 5, false},
 	}
 	for _, tc := range tests {
 		got, err := parseRAM(tc.in)
@@ -57,9 +58,8 @@ func TestUpdateFlags(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := pflag.NewFlagSet("update", pflag.ContinueOnError)
-			vals := addUpdateFlags(fs)
-			if err := fs.Parse(tc.args); err != nil {
+			fs, vals := addUpdateFlags(nil)
+			if _, _, err := parse(tc.args, false, fs); err != nil {
 				t.Fatal(err)
 			}
 			res, err := flagResources(fs, vals)

@@ -7,7 +7,6 @@ import (
 	"github.com/servin/servin/libservin/store"
 	"os"
 	"path/filepath"
-	"regexp"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -18,14 +17,24 @@ const (
 	fifoName  = "exec.fifo"
 )
 
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9_+\-.]+$`)
-
-// ValidateID checks a container ID as runc does.
+// ValidateID checks a container ID as runc does: 1 to 1024 of
+// [A-Za-z0-9_+.-], and neither "." nor "..".
 func ValidateID(id string) error {
-	if id == "" || id == "." || id == ".." || len(id) > 1024 || !idPattern.MatchString(id) {
+	if id == "" || id == "." || id == ".." || len(id) > 1024 || !idChars(id) {
 		return fmt.Errorf("%w: %q", ErrInvalidID, id)
 	}
 	return nil
+}
+
+func idChars(id string) bool {
+	for _, c := range []byte(id) {
+		ok := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '_' || c == '+' || c == '-' || c == '.'
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // record is what state.json holds. The spec is kept so that start,
