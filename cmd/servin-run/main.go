@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	goruntime "runtime"
 	"syscall"
 )
 
@@ -22,6 +23,10 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 func main() {
 	maybeInit() // the container init re-exec never returns from here
+	// One P: the work is sequential, and a second P only adds spinning
+	// threads and hand-offs around each blocking cgroupfs or mount
+	// syscall (~0.4 ms of CPU per container, measured).
+	goruntime.GOMAXPROCS(1)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
 	g := &globals{}

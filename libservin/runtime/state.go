@@ -1,10 +1,10 @@
 package runtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/servin/servin/libservin/store"
 	"os"
 	"path/filepath"
 	"time"
@@ -67,26 +67,55 @@ func (r *Runtime) load(id string) (*record, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(filepath.Join(r.dir(id), stateFile))
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
+	path := filepath.Join(r.dir(id), stateFile)
+	for attempt := 0; ; attempt++ {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
+			}
+			return nil, fmt.Errorf("read state of %s: %w", id, err)
 		}
-		return nil, fmt.Errorf("read state of %s: %w", id, err)
-	}
-	var rec record
-	if err := json.Unmarshal(data, &rec); err != nil {
+		var rec record
+		err = json.Unmarshal(data, &rec)
+		if err == nil {
+			return &rec, nil
+		}
+		// save rewrites the file in place: a read that met a write
+		// half-way sees bad JSON for a moment.
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) && attempt < 20 {
+			time.Sleep(500 * time.Microsecond)
+			continue
+		}
 		return nil, fmt.Errorf("decode state of %s: %w", id, err)
 	}
-	return &rec, nil
 }
 
+// save rewrites state.json in place with one write: no temporary file to
+// create and rename (an inode allocation per save, the costliest part of
+// it on a disk file system). Text shorter than the old one is padded with
+// spaces, so the file never ends in stale bytes, even if this process is
+// killed right after the write; a reader that meets the write half-way
+// retries (load).
 func (r *Runtime) save(rec *record) error {
 	data, err := rec.encode()
 	if err != nil {
 		return err
 	}
-	return store.ReplaceFile(filepath.Join(r.dir(rec.ID), stateFile), data, 0o600)
+	path := filepath.Join(r.dir(rec.ID), stateFile)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("write state of %s: %w", rec.ID, err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > int64(len(data)) {
+		data = append(data, bytes.Repeat([]byte{' '}, int(fi.Size())-len(data))...)
+	}
+	if _, err := f.WriteAt(data, 0); err != nil {
+		return fmt.Errorf("write state of %s: %w", rec.ID, err)
+	}
+	return nil
 }
 
 // saveFirst writes the first state.json of a container being created:

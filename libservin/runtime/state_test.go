@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -53,4 +54,60 @@ func TestSaveRawSpec(t *testing.T) {
 
 func mkdirState(r *Runtime, id string) error {
 	return os.MkdirAll(r.dir(id), 0o711)
+}
+
+// TestSaveInPlace: state.json is rewritten in place; a shorter record
+// leaves no stale bytes that break decoding, and readers racing with
+// writers always get one whole record.
+func TestSaveInPlace(t *testing.T) {
+	r, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := &record{ID: "c1", Pid: 1, Spec: &specs.Spec{Hostname: strings.Repeat("x", 5000)}}
+	short := &record{ID: "c1", Pid: 2, Spec: &specs.Spec{Hostname: "y"}}
+	if err := mkdirState(r, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.saveFirst(long); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.save(short); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.load("c1")
+	if err != nil || got.Pid != 2 || got.Spec.Hostname != "y" {
+		t.Fatalf("after a shorter save: %v %+v", err, got)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 300; i++ {
+			rec := short
+			if i%2 == 0 {
+				rec = long
+			}
+			if err := r.save(rec); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for reads := 0; ; reads++ {
+		select {
+		case <-done:
+			if reads == 0 {
+				t.Fatal("no read overlapped the writes")
+			}
+			return
+		default:
+		}
+		got, err := r.load("c1")
+		if err != nil {
+			t.Fatalf("read %d: %v", reads, err)
+		}
+		if got.Pid == 1 && len(got.Spec.Hostname) != 5000 || got.Pid == 2 && got.Spec.Hostname != "y" {
+			t.Fatalf("read %d: a mix of two records: pid %d hostname %d bytes", reads, got.Pid, len(got.Spec.Hostname))
+		}
+	}
 }
