@@ -509,28 +509,40 @@ func TestExec(t *testing.T) {
 
 // TestBinaryNotReachable is the CVE-2019-5736 check: while the init of a
 // created container waits for start, a process in the container can see it
-// as /proc/1; its executable must be the sealed copy, not the host binary,
-// and writing through it must fail.
+// as /proc/1; through the fast init and the Go init alike it is not
+// dumpable, so its executable can be neither read nor resolved, and
+// writing through it fails.
 func TestBinaryNotReachable(t *testing.T) {
-	e := newEnv(t, "true")
-	e.writeSpec()
-	before, err := os.ReadFile(binary)
-	if err != nil {
-		t.Fatal(err)
+	for _, goInit := range []bool{false, true} {
+		t.Run(map[bool]string{false: "fast init", true: "Go init"}[goInit], func(t *testing.T) {
+			if goInit {
+				t.Setenv("SERVIN_GO_INIT", "1")
+			}
+			e := newEnv(t, "true")
+			e.writeSpec()
+			before, err := os.ReadFile(binary)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.mustRun("create", "c1")
+			out, _, _ := e.run("exec", "c1", "sh", "-c", "readlink /proc/1/exe; (echo pwned > /proc/1/exe) 2>/dev/null && echo WRITE-OK; "+
+				"head -c 4 /proc/1/exe >/dev/null 2>&1 && echo READ-OK; grep -c . /proc/1/environ >/dev/null 2>&1 && echo ENV-OK; exit 0")
+			if strings.Contains(out, "WRITE-OK") {
+				t.Fatalf("container wrote through /proc/1/exe: %q", out)
+			}
+			if strings.Contains(out, "READ-OK") || strings.Contains(out, "ENV-OK") {
+				t.Fatalf("the init is dumpable: the container read its /proc/1/exe or environ: %q", out)
+			}
+			if strings.Contains(out, binary) || strings.Contains(out, "servin-run-test") {
+				t.Fatalf("container init runs the host binary: /proc/1/exe -> %q", out)
+			}
+			after, _ := os.ReadFile(binary)
+			if !bytes.Equal(before, after) {
+				t.Fatal("host servin-run binary changed")
+			}
+			e.mustRun("delete", "--force", "c1")
+		})
 	}
-	e.mustRun("create", "c1")
-	out, _, _ := e.run("exec", "c1", "sh", "-c", "readlink /proc/1/exe; (echo pwned > /proc/1/exe) 2>/dev/null && echo WRITE-OK; exit 0")
-	if strings.Contains(out, "WRITE-OK") {
-		t.Fatalf("container wrote through /proc/1/exe: %q", out)
-	}
-	if strings.Contains(out, binary) || strings.Contains(out, "servin-run-test") {
-		t.Fatalf("container init runs the host binary: /proc/1/exe -> %q", out)
-	}
-	after, _ := os.ReadFile(binary)
-	if !bytes.Equal(before, after) {
-		t.Fatal("host servin-run binary changed")
-	}
-	e.mustRun("delete", "--force", "c1")
 }
 
 func TestSeccomp(t *testing.T) {

@@ -36,8 +36,6 @@ func (r *Runtime) create(ctx context.Context, id string, o CreateOptions) (_ *re
 	if err := ValidateID(id); err != nil {
 		return nil, nil, err
 	}
-	self := startSelfCopy()
-	defer self.release()
 	bundle, err := filepath.Abs(o.Bundle)
 	if err != nil {
 		return nil, nil, err
@@ -46,6 +44,8 @@ func (r *Runtime) create(ctx context.Context, id string, o CreateOptions) (_ *re
 	if err != nil {
 		return nil, nil, err
 	}
+	self := startSelfCopy(!linux.HasNamespace(s, specs.UserNamespace))
+	defer self.release()
 	if s.Process.Terminal && o.ConsoleSocket == "" {
 		return nil, nil, errors.New("cannot allocate tty if servin-run will detach without setting console socket")
 	}

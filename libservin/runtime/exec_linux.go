@@ -27,7 +27,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o Ex
 	if err != nil {
 		return -1, err
 	}
-	self := startSelfCopy()
+	self := startSelfCopy(!linux.HasNamespace(rec.Spec, specs.UserNamespace))
 	defer self.release()
 	if st := r.status(rec); st == specs.StateStopped {
 		return -1, fmt.Errorf("cannot exec in a stopped container: %w", ErrState)

@@ -11,33 +11,32 @@ import (
 
 // The container init never runs from the host's path of the runtime
 // binary (CVE-2019-5736): a process in the container that reaches
-// /proc/<init>/exe must not be able to write through it. Three ways, the
-// first that works:
+// /proc/<init>/exe must not be able to write through it
+// (specs/runtime.md has the threat model). Three ways:
 //
-//   - a read-only view: open_tree(OPEN_TREE_CLONE) of the binary makes a
-//     private bind mount of just that file, attached to no mount namespace,
-//     and mount_setattr makes it read-only. The init is exec'd through it,
-//     so its /proc/<pid>/exe names a file on a mount that refuses every
-//     open for writing (EROFS), and only CAP_SYS_ADMIN in the initial user
-//     namespace could change that mount's flags through a handle, which no
-//     container process has. No bytes are copied: ~30 µs instead of ~0.5 ms
-//     and ~6 MB of page cache per container, and the init shares the
-//     binary's pages with the runtime. runc (1.2 on) protects itself the
-//     same way with a private read-only overlayfs; like that, the view
-//     shares page cache with the host binary, so a kernel bug that lets a
-//     process write to page cache it can only read would reach it (the
-//     copies below would not).
-//   - a copy on a private tmpfs instance mounted with huge=always and never
-//     attached to any mount namespace (fsopen/fsmount), for hosts that
-//     refuse open_tree: 2 MiB pages make the copy ~7x cheaper than 4 KiB
-//     ones. Once written, the file is reopened read-only, the only writable
-//     descriptor closed and the mount made read-only.
-//   - a sealed memfd (F_SEAL_WRITE|SHRINK|GROW|SEAL), e.g. for an
+//   - a read-only view, for containers without a user namespace, whose
+//     init the nsenter constructor makes non-dumpable until it execs the
+//     container's process (so /proc/<init>/exe needs CAP_SYS_PTRACE):
+//     open_tree(OPEN_TREE_CLONE) of the binary makes a private bind mount
+//     of just that file, attached to no mount namespace, and
+//     mount_setattr makes it read-only; every open for writing through it
+//     fails (EROFS), and only CAP_SYS_ADMIN in the initial user namespace
+//     could change the mount's flags through a handle. No bytes are
+//     copied: ~30 µs instead of ~0.5 ms and ~6 MB per container. Like
+//     runc's read-only overlayfs view it shares the host binary's page
+//     cache.
+//   - otherwise (a user namespace keeps the init dumpable; or open_tree is
+//     refused) a private copy on a tmpfs instance mounted with huge=always
+//     and never attached to any mount namespace (fsopen/fsmount): 2 MiB
+//     pages make the copy ~7x cheaper than 4 KiB ones. Once written, the
+//     file is reopened read-only, the only writable descriptor closed and
+//     the mount made read-only;
+//   - or a sealed memfd (F_SEAL_WRITE|SHRINK|GROW|SEAL), e.g. for an
 //     unprivileged runtime.
 //
-// selfCopy is the view or copy one create or exec makes for its init, in
-// the background from the start of the operation, so a copy overlaps
-// reading the config and creating the state and cgroup.
+// selfCopy is the view or copy one create or exec makes for its init; a
+// copy is made in the background from the start of the operation, so it
+// overlaps reading the config and creating the state and cgroup.
 type selfCopy struct {
 	done  chan struct{}
 	file  *os.File
@@ -45,9 +44,16 @@ type selfCopy struct {
 	err   error
 }
 
-// startSelfCopy starts making a copy.
-func startSelfCopy() *selfCopy {
+// startSelfCopy starts making a view (when view is set: the init will be
+// non-dumpable, see nsenter) or a copy.
+func startSelfCopy(view bool) *selfCopy {
 	c := &selfCopy{done: make(chan struct{})}
+	if view {
+		defer close(c.done)
+		if c.file, c.err = readOnlyView("/proc/self/exe"); c.err == nil {
+			return c
+		}
+	}
 	go func() {
 		defer close(c.done)
 		c.file, c.mount, c.err = copySelf()
@@ -80,12 +86,9 @@ func (c *selfCopy) release() {
 	}
 }
 
-// copySelf makes the read-only view or private copy of the runtime binary
-// to exec the init from (see above).
+// copySelf makes a private copy of the runtime binary to exec the init
+// from (see above).
 func copySelf() (file, mount *os.File, err error) {
-	if file, err = readOnlyView("/proc/self/exe"); err == nil {
-		return file, nil, nil
-	}
 	src, err := os.Open("/proc/self/exe")
 	if err != nil {
 		return nil, nil, err

@@ -106,37 +106,47 @@ func mountID(t *testing.T, fd int) uint64 {
 	return st.Mnt_id
 }
 
-// TestSelfCopyRelease: each operation gets its own view or copy, and releasing it
-// closes it (the init keeps its mapping; nothing else holds it).
+// TestSelfCopyRelease: each operation gets its own view or copy, and
+// releasing it closes it (the init keeps its mapping; nothing else holds
+// it).
 func TestSelfCopyRelease(t *testing.T) {
 	testutil.RequireRoot(t)
-	a, b := startSelfCopy(), startSelfCopy()
-	fa, err := a.get()
-	if err != nil {
-		t.Fatal(err)
+	for _, view := range []bool{true, false} {
+		a, b := startSelfCopy(view), startSelfCopy(view)
+		fa, err := a.get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fb, err := b.get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sa, sb unix.Stat_t
+		if err := unix.Fstat(int(fa.Fd()), &sa); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Fstat(int(fb.Fd()), &sb); err != nil {
+			t.Fatal(err)
+		}
+		if sa.Dev == sb.Dev && sa.Ino == sb.Ino && mountID(t, int(fa.Fd())) == mountID(t, int(fb.Fd())) {
+			t.Fatalf("view %v: two operations share one view or copy", view)
+		}
+		var self unix.Stat_t
+		if err := unix.Stat("/proc/self/exe", &self); err != nil {
+			t.Fatal(err)
+		}
+		if isView := sa.Ino == self.Ino && sa.Dev == self.Dev; isView != view {
+			t.Fatalf("asked for a view: %v, got one: %v", view, isView)
+		}
+		fd := int(fa.Fd())
+		a.release()
+		a.release()
+		if _, err := a.get(); err == nil {
+			t.Fatal("get after release succeeded")
+		}
+		if err := unix.Fstat(fd, &sa); err == nil {
+			t.Fatal("released view or copy still open")
+		}
+		b.release()
 	}
-	fb, err := b.get()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sa, sb unix.Stat_t
-	if err := unix.Fstat(int(fa.Fd()), &sa); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Fstat(int(fb.Fd()), &sb); err != nil {
-		t.Fatal(err)
-	}
-	if sa.Dev == sb.Dev && sa.Ino == sb.Ino && mountID(t, int(fa.Fd())) == mountID(t, int(fb.Fd())) {
-		t.Fatal("two operations share one view or copy")
-	}
-	fd := int(fa.Fd())
-	a.release()
-	a.release()
-	if _, err := a.get(); err == nil {
-		t.Fatal("get after release succeeded")
-	}
-	if err := unix.Fstat(fd, &sa); err == nil {
-		t.Fatal("released copy still open")
-	}
-	b.release()
 }

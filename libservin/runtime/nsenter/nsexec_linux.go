@@ -330,6 +330,14 @@ void servin_nsexec(void)
 	int status[2] = { -1, -1 };
 	if (new_cgroupns && pipe2(status, O_CLOEXEC) < 0)
 		bail("create status pipe");
+	// Without a user namespace, nothing in the container may open this
+	// process's /proc/<pid>/exe (the runtime binary, CVE-2019-5736) until
+	// it execs the container's process, which makes it dumpable again.
+	// In a user namespace it must stay dumpable (the parent writes its
+	// maps; the Go init reads /proc/self as the namespace's root): the
+	// runtime execs a private copy of itself then.
+	if (!userns && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		bail("set non-dumpable");
 	pid_t pid = clone_container(cgroup2_fd);
 	if (pid < 0)
 		bail("clone container process");
