@@ -200,3 +200,56 @@ func mustSymlink(t *testing.T, target, link string) {
 		t.Fatal(err)
 	}
 }
+
+// TestFastInitContainment: mount targets, device nodes and files reached
+// through hostile symlinks in the rootfs are created inside it, by both
+// inits, and nothing appears outside.
+func TestFastInitContainment(t *testing.T) {
+	for _, extra := range [][]string{nil, {"SERVIN_GO_INIT=1"}} {
+		e := newEnv(t)
+		outside := filepath.Join(filepath.Dir(e.bundle), "outside")
+		// Inside the container the same path names what landed in the rootfs.
+		e.spec.Process.Args = []string{"sh", "-c", "ls -d " + outside + "/dev/x " + outside + "/file " + outside + "/dir/sub 2>&1; echo done"}
+		rootfs := filepath.Join(e.bundle, "rootfs")
+		// Absolute and relative links that would leave the rootfs if they
+		// were followed on the host.
+		mustSymlink(t, outside+"/dev", filepath.Join(rootfs, "devlink"))
+		mustSymlink(t, "../../../../../../../../../.."+outside+"/file", filepath.Join(rootfs, "filelink"))
+		mustSymlink(t, outside+"/dir", filepath.Join(rootfs, "dirlink"))
+		mustSymlink(t, "loop2", filepath.Join(rootfs, "loop"))
+		mustSymlink(t, "loop", filepath.Join(rootfs, "loop2"))
+		if err := os.WriteFile(filepath.Join(e.bundle, "src"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		e.spec.Linux.Devices = append(e.spec.Linux.Devices, specs.LinuxDevice{Path: "/devlink/x", Type: "c", Major: 1, Minor: 3})
+		e.spec.Mounts = append(e.spec.Mounts,
+			specs.Mount{Destination: "/filelink", Type: "bind", Source: "src", Options: []string{"bind"}},
+			specs.Mount{Destination: "/dirlink/sub", Type: "tmpfs", Source: "tmpfs"},
+		)
+		e.writeSpec()
+		out, errOut, code, log := e.runWith(extra, "run", "c1")
+		if code != 0 {
+			t.Fatalf("env %v: exit %d: %s", extra, code, errOut)
+		}
+		if extra == nil && !strings.Contains(log, "init=fast") {
+			t.Fatalf("not the fast init: %s", log)
+		}
+		for _, want := range []string{"/tmp/outside/dev/x\n", "/tmp/outside/file\n", "/tmp/outside/dir/sub\n", "done"} {
+			if !strings.Contains(strings.ReplaceAll(out, outside, "/tmp/outside"), want) || strings.Contains(out, "No such file") {
+				t.Errorf("env %v: the container lacks %q inside its rootfs:\n%s", extra, want, out)
+			}
+		}
+		if _, err := os.Lstat(outside); err == nil {
+			t.Fatalf("env %v: %s was created outside the rootfs", extra, outside)
+		}
+		// A mount target through a symlink loop fails cleanly.
+		e2 := newEnv(t, "true")
+		mustSymlink(t, "loop2", filepath.Join(e2.bundle, "rootfs", "loop"))
+		mustSymlink(t, "loop", filepath.Join(e2.bundle, "rootfs", "loop2"))
+		e2.spec.Mounts = append(e2.spec.Mounts, specs.Mount{Destination: "/loop/x", Type: "tmpfs", Source: "tmpfs"})
+		e2.writeSpec()
+		if _, errOut, code, _ := e2.runWith(extra, "run", "c1"); code == 0 || !strings.Contains(errOut, "/loop/x") {
+			t.Fatalf("env %v: mount through a symlink loop: exit %d %q", extra, code, errOut)
+		}
+	}
+}

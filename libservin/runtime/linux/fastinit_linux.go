@@ -67,12 +67,18 @@ const (
 	fopExec         = 'E' // argc, argv..., env...
 )
 
-// fastProgram builds an init program.
-type fastProgram struct{ b []byte }
+// fastProgram builds an init program. tooBig is set when an operation
+// cannot be encoded (more than 255 arguments, e.g. a config with
+// hundreds of additional gids): the Go init takes such configs.
+type fastProgram struct {
+	b      []byte
+	tooBig bool
+}
 
 func (p *fastProgram) op(code byte, args ...string) {
 	if len(args) > 255 {
-		panic("fast init: too many arguments")
+		p.tooBig = true
+		return
 	}
 	p.b = append(p.b, code, byte(len(args)))
 	for _, a := range args {
@@ -281,10 +287,10 @@ func program(cfg *InitConfig, pid int) ([]byte, []string, bool, error) {
 	if filter != nil && p.NoNewPrivileges {
 		b.op(fopSeccomp, string(filter), unum(filterFlags))
 	}
-	if len(p.Args)+len(p.Env) > 250 {
+	b.op(fopExec, append(append([]string{num(len(p.Args))}, p.Args...), p.Env...)...)
+	if b.tooBig {
 		return nil, nil, false, nil
 	}
-	b.op(fopExec, append(append([]string{num(len(p.Args))}, p.Args...), p.Env...)...)
 	return b.b, warnings, true, nil
 }
 

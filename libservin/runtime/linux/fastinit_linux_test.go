@@ -84,6 +84,16 @@ func TestProgramRouting(t *testing.T) {
 		{"tmpcopyup", func(c *InitConfig) {
 			c.Spec.Mounts = []specs.Mount{{Destination: "/x", Type: "tmpfs", Source: "tmpfs", Options: []string{"tmpcopyup"}}}
 		}, false},
+		{"300 additional gids", func(c *InitConfig) {
+			for i := 0; i < 300; i++ {
+				c.Spec.Process.User.AdditionalGids = append(c.Spec.Process.User.AdditionalGids, uint32(i))
+			}
+		}, false},
+		{"300 environment variables", func(c *InitConfig) {
+			for i := 0; i < 300; i++ {
+				c.Spec.Process.Env = append(c.Spec.Process.Env, "A=b")
+			}
+		}, false},
 		{"hostname without uts", func(c *InitConfig) {
 			c.Spec.Hostname = "x"
 			c.Spec.Linux.Namespaces = slices.DeleteFunc(c.Spec.Linux.Namespaces, func(n specs.LinuxNamespace) bool { return n.Type == specs.UTSNamespace })
