@@ -50,12 +50,11 @@ func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o Ex
 		return -1, errors.New("cannot use console socket if the process does not allocate a tty")
 	}
 	var sigs chan os.Signal
-	relaying := func() {}
+	relayTo, stopRelay := func(int) {}, func() {}
 	if !o.Detach {
 		sigs = make(chan os.Signal, 64)
-		wait, stop := relaySignals(sigs)
-		defer stop()
-		relaying = wait
+		relayTo, stopRelay = relaySignals(sigs, term != nil)
+		defer stopRelay()
 	}
 	pid, err := r.spawnExec(ctx, rec, proc, o, term, self)
 	if err != nil {
@@ -70,8 +69,8 @@ func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o Ex
 	if o.Detach {
 		return 0, nil
 	}
-	relaying()
-	code := r.forwardAndWait(pid, sigs, term)
+	relayTo(pid)
+	code := r.forwardAndWait(pid, sigs, term, stopRelay)
 	if term != nil {
 		term.drain()
 	}

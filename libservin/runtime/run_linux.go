@@ -30,11 +30,10 @@ func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bo
 		}
 	}
 	sigs := make(chan os.Signal, 64)
-	relaying := func() {}
+	relayTo, stopRelay := func(int) {}, func() {}
 	if !detach {
-		wait, stop := relaySignals(sigs)
-		defer stop()
-		relaying = wait
+		relayTo, stopRelay = relaySignals(sigs, term != nil)
+		defer stopRelay()
 	}
 	// The record create saved serves start and delete too: run does not
 	// read state.json back. No exec fifo either: the init waits for a
@@ -52,7 +51,7 @@ func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bo
 			return -1, err
 		}
 	}
-	relaying() // from the start on, signals go to the container process
+	relayTo(rec.Pid) // from the start on, signals go to the container process
 	if err := r.withLock(rec, func() error { return r.startDirect(ctx, rec, sync) }); err != nil {
 		_ = r.Delete(ctx, id, true)
 		return -1, err
@@ -60,7 +59,7 @@ func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bo
 	if detach {
 		return 0, nil
 	}
-	code := r.forwardAndWait(rec.Pid, sigs, term)
+	code := r.forwardAndWait(rec.Pid, sigs, term, stopRelay)
 	if term != nil {
 		term.drain()
 	}
@@ -77,9 +76,20 @@ func (r *Runtime) needsTerminal(bundle string) (bool, error) {
 
 // forwardAndWait relays signals to pid (the container process is our
 // child through CLONE_PARENT) until it exits, and returns its exit code.
-func (r *Runtime) forwardAndWait(pid int, sigs chan os.Signal, term *consolePair) int {
+func (r *Runtime) forwardAndWait(pid int, sigs chan os.Signal, term *consolePair, stopRelay func()) int {
 	done := make(chan int, 1)
 	go func() {
+		// Wait without reaping, stop the relay, then reap: a relayed
+		// signal never reaches a process that reused the pid.
+		for {
+			var info unix.Siginfo
+			err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			break
+		}
+		stopRelay()
 		for {
 			var ws unix.WaitStatus
 			_, err := unix.Wait4(pid, &ws, 0, nil)
