@@ -10,6 +10,7 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/servin/servin/libservin/spec"
 )
 
 const (
@@ -59,6 +60,28 @@ type record struct {
 	// for the spec's many types cost more than the rest of a save).
 	// Whoever changes Spec clears it.
 	specJSON []byte
+}
+
+// UnmarshalJSON decodes state.json, the spec without other platforms'
+// sections (spec.UnmarshalLinux), keeping its text for later saves.
+func (rec *record) UnmarshalJSON(data []byte) error {
+	type plain record
+	aux := struct {
+		*plain
+		Spec json.RawMessage `json:"spec"`
+	}{plain: (*plain)(rec)}
+	if err := json.Unmarshal(data, &aux); err != nil {
+		return err
+	}
+	rec.Spec, rec.specJSON = nil, nil
+	if len(aux.Spec) > 0 && string(aux.Spec) != "null" {
+		rec.Spec = new(specs.Spec)
+		if err := spec.UnmarshalLinux(aux.Spec, rec.Spec); err != nil {
+			return err
+		}
+		rec.specJSON = aux.Spec
+	}
+	return nil
 }
 
 func (r *Runtime) dir(id string) string { return filepath.Join(r.root, id) }

@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -34,7 +33,7 @@ func LoadRaw(bundle string) (*specs.Spec, []byte, error) {
 		return nil, nil, fmt.Errorf("read %s: %w", p, err)
 	}
 	var s specs.Spec
-	if err := json.Unmarshal(data, &s); err != nil {
+	if err := UnmarshalLinux(data, &s); err != nil {
 		return nil, nil, fmt.Errorf("parse %s: %w: %w", p, ErrInvalid, err)
 	}
 	if err := Validate(&s, bundle); err != nil {
