@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/servin/servin/libservin/cgroups"
@@ -33,6 +35,11 @@ func newEventsCmd(g *globals) *command {
 				}
 				return enc.Encode(&cgroups.Event{Type: "stats", ID: args[0], Data: st})
 			}
+			// The stream ends cleanly on SIGTERM (only here: os/signal
+			// costs every other command a thread and a round trip to a
+			// locked one).
+			ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+			defer stop()
 			return rt.Events(ctx, args[0], interval, func(e *cgroups.Event) error {
 				return enc.Encode(e)
 			})

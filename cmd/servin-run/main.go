@@ -10,9 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	goruntime "runtime"
-	"syscall"
 )
 
 // exitError carries a process exit code out of a command (run's and
@@ -27,8 +25,7 @@ func main() {
 	// threads and hand-offs around each blocking cgroupfs or mount
 	// syscall (~0.4 ms of CPU per container, measured).
 	goruntime.GOMAXPROCS(1)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
+	ctx := context.Background()
 	g := &globals{}
 	err := execute(ctx, g, os.Args[1:])
 	if err == nil {
