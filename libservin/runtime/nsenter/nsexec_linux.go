@@ -8,6 +8,7 @@ package nsenter
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -410,6 +411,11 @@ static int servin_userns_child(int *wfd)
 
 __attribute__((constructor)) static void servin_nsenter_init(void)
 {
+	// One malloc arena: Go creates its threads with pthread_create, and
+	// glibc gives each thread that frees or allocates its own arena (a
+	// 128 MiB reservation, trimmed, and its first pages), several per
+	// servin-run process for the few bytes cgo allocates.
+	mallopt(M_ARENA_MAX, 1);
 	servin_nsexec();
 }
 */
