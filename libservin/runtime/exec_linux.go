@@ -53,8 +53,12 @@ func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o Ex
 	relayTo, stopRelay := func(int) {}, func() {}
 	if !o.Detach {
 		sigs = make(chan os.Signal, 64)
-		relayTo, stopRelay = relaySignals(sigs, term != nil)
+		var native bool
+		relayTo, stopRelay, native = relaySignals(sigs, term != nil)
 		defer stopRelay()
+		if native && term == nil {
+			sigs = nil // nothing comes there
+		}
 	}
 	pid, err := r.spawnExec(ctx, rec, proc, o, term, self)
 	if err != nil {

@@ -32,8 +32,12 @@ func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bo
 	sigs := make(chan os.Signal, 64)
 	relayTo, stopRelay := func(int) {}, func() {}
 	if !detach {
-		relayTo, stopRelay = relaySignals(sigs, term != nil)
+		var native bool
+		relayTo, stopRelay, native = relaySignals(sigs, term != nil)
 		defer stopRelay()
+		if native && term == nil {
+			sigs = nil // nothing comes there
+		}
 	}
 	// The record create saved serves start and delete too: run does not
 	// read state.json back. No exec fifo either: the init waits for a
@@ -74,43 +78,16 @@ func (r *Runtime) needsTerminal(bundle string) (bool, error) {
 	return s, err
 }
 
-// forwardAndWait relays signals to pid (the container process is our
-// child through CLONE_PARENT) until it exits, and returns its exit code.
+// forwardAndWait relays the signals that come on sigs to pid (the
+// container process is our child through CLONE_PARENT) until it exits,
+// and returns its exit code. With sigs nil (the signal relay is native and
+// there is no terminal to resize) it just waits, on this goroutine.
 func (r *Runtime) forwardAndWait(pid int, sigs chan os.Signal, term *consolePair, stopRelay func()) int {
+	if sigs == nil {
+		return waitExit(pid, stopRelay)
+	}
 	done := make(chan int, 1)
-	go func() {
-		// Wait without reaping, stop the relay, then reap: a relayed
-		// signal never reaches a process that reused the pid.
-		for {
-			var info unix.Siginfo
-			err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-			if errors.Is(err, unix.EINTR) {
-				continue
-			}
-			break
-		}
-		stopRelay()
-		for {
-			var ws unix.WaitStatus
-			_, err := unix.Wait4(pid, &ws, 0, nil)
-			if errors.Is(err, unix.EINTR) {
-				continue
-			}
-			if err != nil {
-				done <- 255
-				return
-			}
-			switch {
-			case ws.Exited():
-				done <- ws.ExitStatus()
-			case ws.Signaled():
-				done <- 128 + int(ws.Signal())
-			default:
-				continue
-			}
-			return
-		}
-	}()
+	go func() { done <- waitExit(pid, stopRelay) }()
 	for {
 		select {
 		case code := <-done:
@@ -127,6 +104,37 @@ func (r *Runtime) forwardAndWait(pid int, sigs chan os.Signal, term *consolePair
 				continue
 			}
 			_ = unix.Kill(pid, sig)
+		}
+	}
+}
+
+// waitExit waits for pid to exit without reaping it, stops the signal
+// relay, then reaps it — so a relayed signal never reaches a process that
+// reused the pid — and returns its exit code (128+N when killed by signal
+// N, 255 when it cannot be waited for).
+func waitExit(pid int, stopRelay func()) int {
+	for {
+		var info unix.Siginfo
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	stopRelay()
+	for {
+		var ws unix.WaitStatus
+		_, err := unix.Wait4(pid, &ws, 0, nil)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return 255
+		}
+		switch {
+		case ws.Exited():
+			return ws.ExitStatus()
+		case ws.Signaled():
+			return 128 + int(ws.Signal())
 		}
 	}
 }

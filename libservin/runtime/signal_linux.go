@@ -50,14 +50,17 @@ var forwardedSignals = []os.Signal{
 // round trip to a locked thread, ~50 µs and two context switches apiece.
 // Without cgo it falls back to os/signal, subscribing sigs to them all in
 // the background so that overlaps creating the container.
-func relaySignals(sigs chan os.Signal, term bool) (start func(pid int), stop func()) {
-	var native []syscall.Signal
+//
+// native reports the first: then only SIGWINCH (with a terminal) ever
+// comes on sigs.
+func relaySignals(sigs chan os.Signal, term bool) (start func(pid int), stop func(), native bool) {
+	var handled []syscall.Signal
 	for _, s := range forwardedSignals {
 		if s != unix.SIGWINCH {
-			native = append(native, s.(syscall.Signal))
+			handled = append(handled, s.(syscall.Signal))
 		}
 	}
-	if err := nsenter.RelaySignals(native); err == nil {
+	if err := nsenter.RelaySignals(handled); err == nil {
 		if term {
 			signal.Notify(sigs, unix.SIGWINCH)
 		}
@@ -66,7 +69,7 @@ func relaySignals(sigs chan os.Signal, term bool) (start func(pid int), stop fun
 			if term {
 				signal.Stop(sigs)
 			}
-		}
+		}, true
 	}
 	done := make(chan struct{})
 	go func() {
@@ -80,5 +83,5 @@ func relaySignals(sigs chan os.Signal, term bool) (start func(pid int), stop fun
 			signal.Stop(sigs)
 		}()
 	}
-	return start, stop
+	return start, stop, false
 }
