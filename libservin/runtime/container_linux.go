@@ -234,7 +234,7 @@ func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
 	}
 	rec, unlock, err := r.lockedLoad(id)
 	if err != nil {
-		if force && errors.Is(err, ErrNotExist) {
+		if force && (errors.Is(err, ErrNotExist) || errors.Is(err, ErrCorrupt)) {
 			os.RemoveAll(r.dir(id)) // a create that died half-way
 			return nil
 		}

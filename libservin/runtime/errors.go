@@ -11,4 +11,7 @@ var (
 	ErrInvalidID = errors.New("invalid container ID format")
 	// ErrState: the operation is not allowed in the container's state.
 	ErrState = errors.New("operation not allowed in this container state")
+	// ErrCorrupt: state.json cannot be decoded (a create killed between
+	// creating the file and writing it).
+	ErrCorrupt = errors.New("container state is unreadable")
 )

@@ -111,7 +111,7 @@ func (r *Runtime) load(id string) (*record, error) {
 			time.Sleep(500 * time.Microsecond)
 			continue
 		}
-		return nil, fmt.Errorf("decode state of %s: %w", id, err)
+		return nil, fmt.Errorf("decode state of %s: %w: %w", id, ErrCorrupt, err)
 	}
 }
 

@@ -1,8 +1,11 @@
 package runtime
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -109,5 +112,31 @@ func TestSaveInPlace(t *testing.T) {
 		if got.Pid == 1 && len(got.Spec.Hostname) != 5000 || got.Pid == 2 && got.Spec.Hostname != "y" {
 			t.Fatalf("read %d: a mix of two records: pid %d hostname %d bytes", reads, got.Pid, len(got.Spec.Hostname))
 		}
+	}
+}
+
+// TestDeleteForceCorruptState: a create killed between creating
+// state.json and writing it leaves an empty file; delete --force removes
+// the container's directory anyway, delete without it reports the state
+// as unreadable.
+func TestDeleteForceCorruptState(t *testing.T) {
+	r, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mkdirState(r, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(r.dir("c1"), stateFile), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Delete(context.Background(), "c1", false); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("delete without force: %v, want ErrCorrupt", err)
+	}
+	if err := r.Delete(context.Background(), "c1", true); err != nil {
+		t.Fatalf("delete --force: %v", err)
+	}
+	if _, err := os.Stat(r.dir("c1")); !os.IsNotExist(err) {
+		t.Fatalf("directory left behind: %v", err)
 	}
 }
