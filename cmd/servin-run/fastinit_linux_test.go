@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,31 +9,13 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// runWith is env.run with extra environment variables and a debug log;
-// it returns stdout, stderr, the exit code and the log.
+// runWith is env.runEnv with a debug log, which it returns too.
 func (e *env) runWith(extraEnv []string, args ...string) (string, string, int, string) {
 	e.t.Helper()
-	dir := e.t.TempDir()
-	logFile := filepath.Join(dir, "log")
-	cmd := exec.Command(binary, append([]string{"--root", e.root, "--debug", "--log", logFile}, args...)...)
-	cmd.Dir = e.bundle
-	cmd.Env = append(os.Environ(), extraEnv...)
-	stdout, _ := os.Create(filepath.Join(dir, "stdout"))
-	stderr, _ := os.Create(filepath.Join(dir, "stderr"))
-	defer stdout.Close()
-	defer stderr.Close()
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		e.t.Fatalf("run servin-run %v: %v", args, err)
-	}
-	out, _ := os.ReadFile(stdout.Name())
-	errOut, _ := os.ReadFile(stderr.Name())
+	logFile := filepath.Join(e.t.TempDir(), "log")
+	out, errOut, code := e.runEnv(append([]string{}, extraEnv...), append([]string{"--debug", "--log", logFile}, args...)...)
 	log, _ := os.ReadFile(logFile)
-	return string(out), string(errOut), code, string(log)
+	return out, errOut, code, string(log)
 }
 
 // inspectScript prints what a container process can see of its set-up,

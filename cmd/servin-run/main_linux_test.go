@@ -83,8 +83,17 @@ func (e *env) writeSpec() {
 // and the exit code.
 func (e *env) run(args ...string) (string, string, int) {
 	e.t.Helper()
+	return e.runEnv(nil, args...)
+}
+
+// runEnv is run with extra environment variables.
+func (e *env) runEnv(extraEnv []string, args ...string) (string, string, int) {
+	e.t.Helper()
 	cmd := exec.Command(binary, append([]string{"--root", e.root}, args...)...)
 	cmd.Dir = e.bundle
+	if extraEnv != nil {
+		cmd.Env = append(os.Environ(), extraEnv...)
+	}
 	// Files, not pipes: create passes its stdio to the container process,
 	// which would keep a pipe open long after servin-run exits.
 	dir := e.t.TempDir()

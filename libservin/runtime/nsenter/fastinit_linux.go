@@ -102,36 +102,11 @@ static int fi_root = -1;
 static const char *fi_rootfs = "";
 static char fi_exe[PATH_MAX];
 
-static int fi_write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int fi_read_all(int fd, void *buf, size_t n)
-{
-	char *p = buf;
-	while (n > 0) {
-		ssize_t r = read(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
+// Shared with the constructor (nsexec_linux.go).
+int servin_write_all(int fd, const void *buf, size_t n);
+int servin_read_all(int fd, void *buf, size_t n);
+#define fi_write_all servin_write_all
+#define fi_read_all servin_read_all
 
 static int fi_send(const char *msg, size_t n)
 {

@@ -46,7 +46,7 @@ static int sync_fd = -1;
 
 void servin_fastinit(int sync_fd); // fastinit_linux.go
 
-static int write_all(int fd, const void *buf, size_t n)
+int servin_write_all(int fd, const void *buf, size_t n)
 {
 	const char *p = buf;
 	while (n > 0) {
@@ -62,7 +62,7 @@ static int write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
-static int read_all(int fd, void *buf, size_t n)
+int servin_read_all(int fd, void *buf, size_t n)
 {
 	char *p = buf;
 	while (n > 0) {
@@ -80,9 +80,9 @@ static int read_all(int fd, void *buf, size_t n)
 static int send_msg(const char *msg, size_t n)
 {
 	unsigned char hdr[4] = { n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >> 24) & 0xff };
-	if (write_all(sync_fd, hdr, 4) < 0)
+	if (servin_write_all(sync_fd, hdr, 4) < 0)
 		return -1;
-	return write_all(sync_fd, msg, n);
+	return servin_write_all(sync_fd, msg, n);
 }
 
 static void bail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -109,7 +109,7 @@ static void bail(const char *fmt, ...)
 static char *read_bootstrap(void)
 {
 	unsigned char hdr[4];
-	if (read_all(sync_fd, hdr, 4) < 0)
+	if (servin_read_all(sync_fd, hdr, 4) < 0)
 		bail("read bootstrap header");
 	uint32_t n = hdr[0] | (hdr[1] << 8) | (hdr[2] << 16) | ((uint32_t)hdr[3] << 24);
 	if (n > (1 << 20))
@@ -117,7 +117,7 @@ static char *read_bootstrap(void)
 	char *buf = malloc(n + 1);
 	if (!buf)
 		bail("alloc bootstrap");
-	if (read_all(sync_fd, buf, n) < 0)
+	if (servin_read_all(sync_fd, buf, n) < 0)
 		bail("read bootstrap");
 	buf[n] = 0;
 	return buf;
@@ -127,14 +127,14 @@ static void wait_ack(char want)
 {
 	unsigned char hdr[4];
 	char c = 0;
-	if (read_all(sync_fd, hdr, 4) < 0)
+	if (servin_read_all(sync_fd, hdr, 4) < 0)
 		bail("read ack");
 	uint32_t n = hdr[0] | (hdr[1] << 8) | (hdr[2] << 16) | ((uint32_t)hdr[3] << 24);
-	if (n < 1 || read_all(sync_fd, &c, 1) < 0)
+	if (n < 1 || servin_read_all(sync_fd, &c, 1) < 0)
 		bail("read ack payload");
 	for (uint32_t i = 1; i < n; i++) {
 		char skip;
-		if (read_all(sync_fd, &skip, 1) < 0)
+		if (servin_read_all(sync_fd, &skip, 1) < 0)
 			bail("read ack payload");
 	}
 	if (c != want) {
@@ -158,7 +158,7 @@ static void join_cgroup_v1(const char *dir)
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		bail("join cgroup %s", dir);
-	if (write_all(fd, "0", 1) < 0)
+	if (servin_write_all(fd, "0", 1) < 0)
 		bail("join cgroup %s", dir);
 	close(fd);
 }
@@ -320,7 +320,7 @@ void servin_nsexec(void)
 		bail("unshare namespaces 0x%lx", rest);
 	if ((rest & CLONE_NEWTIME) && timens_len > 0) {
 		int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write_all(fd, timens, timens_len) < 0)
+		if (fd < 0 || servin_write_all(fd, timens, timens_len) < 0)
 			bail("write time namespace offsets");
 		close(fd);
 	}
@@ -346,7 +346,7 @@ void servin_nsexec(void)
 		int err = 0;
 		if (unshare(CLONE_NEWCGROUP) < 0)
 			err = errno;
-		if (write_all(status[1], &err, sizeof(err)) < 0 || err)
+		if (servin_write_all(status[1], &err, sizeof(err)) < 0 || err)
 			_exit(1);
 		close(status[0]);
 		close(status[1]);
@@ -355,7 +355,7 @@ void servin_nsexec(void)
 		if (new_cgroupns) {
 			int err = 0;
 			close(status[1]);
-			if (read_all(status[0], &err, sizeof(err)) < 0)
+			if (servin_read_all(status[0], &err, sizeof(err)) < 0)
 				bail("container process died creating its cgroup namespace");
 			if (err) {
 				errno = err;
