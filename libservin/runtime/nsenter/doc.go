@@ -15,11 +15,20 @@
 // Bootstrap.CgroupV2: please move my pid there, then send "c"), "P<pid>"
 // (the container process, done) or "E<text>" (failure). After "P", the same socket carries the Go-level init protocol.
 //
+// The container process's first message then says who sets it up: "G"
+// (the Go init, which reads the rest of the protocol) or "X" and a program
+// that the fast init (fastinit_linux.go) runs in C — the mounts, devices,
+// pivot_root, credentials, capabilities and seccomp that
+// libservin/runtime/linux.Program compiled — ending in the container
+// process's execve, so no Go runtime starts in the container.
+//
 // Importing this package (blank import) from the runtime's main package is
 // what installs the constructor.
 //
-// NewUserNamespace, the package's other cgo use, makes a user namespace
-// with given maps for idmapped mounts without exec'ing anything.
+// The package's other cgo uses: NewUserNamespace makes a user namespace
+// with given maps for idmapped mounts without exec'ing anything;
+// RelaySignals installs plain handlers that send an attached run's or
+// exec's signals to the container process.
 package nsenter
 
 import (
