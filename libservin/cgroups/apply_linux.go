@@ -21,10 +21,19 @@ import (
 // from its parent, as the kernel refuses tasks in an empty cpuset.
 func (m *Manager) Apply(pid int) error {
 	for _, dir := range m.dirs() {
-		if _, err := os.Stat(dir); err == nil {
+		// One path walk when the parent exists (the usual case: cgroupfs
+		// lookups are slow with many containers starting at once).
+		err := unix.Mkdir(dir, 0o755)
+		switch {
+		case errors.Is(err, unix.EEXIST):
+			if fi, serr := os.Stat(dir); serr != nil || !fi.IsDir() {
+				return fmt.Errorf("create cgroup %s: %w", dir, err)
+			}
 			m.existing[dir] = true
+		case errors.Is(err, unix.ENOENT):
+			err = os.MkdirAll(dir, 0o755)
 		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err != nil && !m.existing[dir] {
 			return fmt.Errorf("create cgroup %s: %w", dir, err)
 		}
 	}
@@ -188,6 +197,11 @@ func (m *Manager) Destroy() error {
 // are removed with rmdir only. A cgroup whose last process is exiting
 // reports EBUSY for a moment, so that is retried.
 func removeTree(dir string) error {
+	// Usually a leaf whose processes are gone: one rmdir, no listing of
+	// its few dozen control files.
+	if err := unix.Rmdir(dir); err == nil || errors.Is(err, unix.ENOENT) {
+		return nil
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

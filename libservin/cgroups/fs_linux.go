@@ -16,21 +16,47 @@ import (
 func writeFile(dir, file, data string) error {
 	path := filepath.Join(dir, file)
 	// O_TRUNC is ignored by cgroupfs but needed on the fake trees of tests.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC|unix.O_CLOEXEC, 0)
+	// Plain system calls: an os.File would register with the poller.
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_TRUNC|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return fmt.Errorf("failed to write %q: %w", data, err)
+		return fmt.Errorf("failed to write %q: %w", data, &os.PathError{Op: "open", Path: path, Err: err})
 	}
-	defer f.Close()
+	defer unix.Close(fd)
 	// One write(2): cgroupfs parses each write separately.
-	if _, err := f.Write([]byte(data)); err != nil {
-		return fmt.Errorf("failed to write %q: %w", data, err)
+	for {
+		_, err = unix.Write(fd, []byte(data))
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("failed to write %q: %w", data, &os.PathError{Op: "write", Path: path, Err: err})
 	}
 	return nil
 }
 
 func readFile(dir, file string) (string, error) {
-	data, err := os.ReadFile(filepath.Join(dir, file))
-	return string(data), err
+	path := filepath.Join(dir, file)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return "", &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	var out []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := unix.Read(fd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return "", &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		if n == 0 {
+			return string(out), nil
+		}
+		out = append(out, buf[:n]...)
+	}
 }
 
 func exists(dir, file string) bool {
