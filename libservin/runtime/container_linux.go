@@ -111,12 +111,12 @@ func (r *Runtime) runPoststart(ctx context.Context, rec *record) {
 // the init's execve brings (its end of the socket is close-on-exec), or an
 // error it reports first; then it runs the poststart hooks as Start does.
 func (r *Runtime) startDirect(ctx context.Context, rec *record, sync *os.File) error {
-	if err := linux.Send(sync, linux.Message{Type: linux.MsgStart}); err != nil {
+	if err := linux.SendReply(sync, linux.Reply{Type: linux.MsgStart}); err != nil {
 		return fmt.Errorf("start container %s: %w", rec.ID, err)
 	}
 	switch data, err := nsenter.ReadMessage(sync); {
 	case err == nil:
-		var m linux.Message
+		var m linux.Reply
 		if json.Unmarshal(data, &m) == nil && m.Type == linux.MsgError {
 			return fmt.Errorf("start container %s: %s", rec.ID, m.Error)
 		}

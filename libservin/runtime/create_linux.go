@@ -421,7 +421,7 @@ func (p *initProc) handshake(ctx context.Context, cfg *linux.InitConfig, pid int
 		}
 	}
 	for {
-		m, err := linux.Receive(p.sync)
+		m, err := linux.ReceiveReply(p.sync)
 		if err != nil {
 			return err
 		}
@@ -433,13 +433,13 @@ func (p *initProc) handshake(ctx context.Context, cfg *linux.InitConfig, pid int
 		case linux.MsgWarn:
 			p.rt.log.Warn(m.Error, "container", p.rec.ID)
 		case linux.MsgHooks:
-			reply := linux.Message{Type: linux.MsgHooksDone}
+			reply := linux.Reply{Type: linux.MsgHooksDone}
 			if err := p.runCreateHooks(ctx); err != nil {
-				reply = linux.Message{Type: linux.MsgError, Error: err.Error()}
-				_ = linux.Send(p.sync, reply)
+				reply = linux.Reply{Type: linux.MsgError, Error: err.Error()}
+				_ = linux.SendReply(p.sync, reply)
 				return err
 			}
-			if err := linux.Send(p.sync, reply); err != nil {
+			if err := linux.SendReply(p.sync, reply); err != nil {
 				return err
 			}
 		default:

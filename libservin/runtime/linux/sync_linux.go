@@ -63,6 +63,41 @@ func Send(w io.Writer, m Message) error {
 	return nsenter.WriteMessage(w, p)
 }
 
+// Reply is a message that carries no config: all the parent receives,
+// and the start and hooks-done it sends. Same JSON as Message; encoding or
+// decoding it builds no encoders for the spec's many types (encoding/json
+// does that for every type a struct reaches, the first time: as much CPU
+// as decoding the config itself).
+type Reply struct {
+	Type  string `json:"type"`
+	Error string `json:"error,omitempty"`
+}
+
+// SendReply writes one reply.
+func SendReply(w io.Writer, m Reply) error {
+	p, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return nsenter.WriteMessage(w, p)
+}
+
+// ReceiveReply reads one message as a Reply.
+func ReceiveReply(r io.Reader) (Reply, error) {
+	var m Reply
+	p, err := nsenter.ReadMessage(r)
+	if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return m, fmt.Errorf("container init exited unexpectedly")
+		}
+		return m, err
+	}
+	if err := json.Unmarshal(p, &m); err != nil {
+		return m, fmt.Errorf("decode init message: %w", err)
+	}
+	return m, nil
+}
+
 // Receive reads one message.
 func Receive(r io.Reader) (Message, error) {
 	var m Message
