@@ -115,7 +115,16 @@ func Mounts() ([]*mountinfo.Info, error) {
 	mounts.Lock()
 	defer mounts.Unlock()
 	if mounts.infos == nil {
-		infos, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
+		// The process's, not the thread's (mountinfo.GetMounts reads
+		// /proc/thread-self): no thread of servin-run changes its mount
+		// namespace, and every /proc/<pid>/task/<tid> entry looked up is
+		// one more dentry the kernel walks when the process is reaped.
+		f, err := os.Open("/proc/self/mountinfo")
+		if err != nil {
+			return nil, fmt.Errorf("read mountinfo: %w", err)
+		}
+		infos, err := mountinfo.GetMountsFromReader(f, mountinfo.FSTypeFilter("cgroup", "cgroup2"))
+		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("read mountinfo: %w", err)
 		}
