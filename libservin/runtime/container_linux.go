@@ -111,8 +111,10 @@ func (r *Runtime) runPoststart(ctx context.Context, rec *record) {
 // the init's execve brings (its end of the socket is close-on-exec), or an
 // error it reports first; then it runs the poststart hooks as Start does.
 func (r *Runtime) startDirect(ctx context.Context, rec *record, sync *os.File) error {
-	if err := linux.SendReply(sync, linux.Reply{Type: linux.MsgStart}); err != nil {
-		return fmt.Errorf("start container %s: %w", rec.ID, err)
+	if !rec.startSent {
+		if err := linux.SendReply(sync, linux.Reply{Type: linux.MsgStart}); err != nil {
+			return fmt.Errorf("start container %s: %w", rec.ID, err)
+		}
 	}
 	switch data, err := nsenter.ReadMessage(sync); {
 	case err == nil:

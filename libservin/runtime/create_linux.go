@@ -407,6 +407,15 @@ func (p *initProc) handshake(ctx context.Context, cfg *linux.InitConfig, pid int
 		if err := nsenter.WriteMessage(p.sync, append([]byte{'X'}, prog...)); err != nil {
 			return fmt.Errorf("send init program: %w", err)
 		}
+		if p.opts.direct {
+			// run: nothing happens between ready and start (no hooks in
+			// the container), so start goes now and the init finds it
+			// waiting; one round trip fewer.
+			if err := linux.SendReply(p.sync, linux.Reply{Type: linux.MsgStart}); err != nil {
+				return fmt.Errorf("send start: %w", err)
+			}
+			p.rec.startSent = true
+		}
 		for _, w := range warnings {
 			p.rt.log.Warn(w, "container", p.rec.ID)
 		}

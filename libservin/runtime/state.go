@@ -60,6 +60,9 @@ type record struct {
 	// for the spec's many types cost more than the rest of a save).
 	// Whoever changes Spec clears it.
 	specJSON []byte
+	// startSent: run's create sent the start message with the fast-init
+	// program already (startDirect must not send it again).
+	startSent bool
 }
 
 // UnmarshalJSON decodes state.json, the spec without other platforms'
