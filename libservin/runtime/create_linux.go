@@ -403,7 +403,13 @@ func (p *initProc) readPid(s *specs.Spec) (int, error) {
 // program, or "G" and the config for the Go init (see linux.Program) —
 // and serves it until it is ready.
 func (p *initProc) handshake(ctx context.Context, cfg *linux.InitConfig, pid int) error {
-	if prog, warnings, ok := linux.Program(cfg, pid); ok && !p.rt.noFastInit {
+	var prog []byte
+	var warnings []string
+	ok := false
+	if !p.rt.noFastInit {
+		prog, warnings, ok = linux.Program(cfg, pid)
+	}
+	if ok {
 		if err := nsenter.WriteMessage(p.sync, append([]byte{'X'}, prog...)); err != nil {
 			return fmt.Errorf("send init program: %w", err)
 		}
