@@ -200,6 +200,7 @@ func removeTree(dir string) error {
 	// Usually a leaf whose processes are gone: one rmdir, no listing of
 	// its few dozen control files.
 	if err := unix.Rmdir(dir); err == nil || errors.Is(err, unix.ENOENT) {
+		forgetDir(dir)
 		return nil
 	}
 	entries, err := os.ReadDir(dir)
@@ -220,6 +221,7 @@ func removeTree(dir string) error {
 	for i := 0; ; i++ {
 		err := unix.Rmdir(dir)
 		if err == nil || errors.Is(err, unix.ENOENT) {
+			forgetDir(dir)
 			return nil
 		}
 		if !errors.Is(err, unix.EBUSY) || i == 8 {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,7 +18,7 @@ func writeFile(dir, file, data string) error {
 	path := filepath.Join(dir, file)
 	// O_TRUNC is ignored by cgroupfs but needed on the fake trees of tests.
 	// Plain system calls: an os.File would register with the poller.
-	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_TRUNC|unix.O_CLOEXEC, 0)
+	fd, err := openIn(dir, file, unix.O_WRONLY|unix.O_TRUNC)
 	if err != nil {
 		return fmt.Errorf("failed to write %q: %w", data, &os.PathError{Op: "open", Path: path, Err: err})
 	}
@@ -37,7 +38,7 @@ func writeFile(dir, file, data string) error {
 
 func readFile(dir, file string) (string, error) {
 	path := filepath.Join(dir, file)
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := openIn(dir, file, unix.O_RDONLY)
 	if err != nil {
 		return "", &os.PathError{Op: "open", Path: path, Err: err}
 	}
@@ -56,6 +57,57 @@ func readFile(dir, file string) (string, error) {
 			return string(out), nil
 		}
 		out = append(out, buf[:n]...)
+	}
+}
+
+// dirFDs holds an O_PATH handle per cgroup directory this process reads
+// or writes control files in, so each file is opened relative to it: a
+// full path walks every cgroupfs directory above it, and each step takes
+// the hierarchy's kernfs lock for reading, which cgroup mkdir and rmdir
+// (other containers starting and ending) hold for writing.
+var dirFDs struct {
+	sync.Mutex
+	fds map[string]int
+}
+
+// maxDirFDs bounds the cache; past it files are opened by path.
+const maxDirFDs = 64
+
+// openIn opens file in the cgroup directory dir (close-on-exec).
+func openIn(dir, file string, flags int) (int, error) {
+	dirFDs.Lock()
+	defer dirFDs.Unlock()
+	dfd, ok := dirFDs.fds[dir]
+	if !ok && len(dirFDs.fds) < maxDirFDs {
+		if fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+			if dirFDs.fds == nil {
+				dirFDs.fds = map[string]int{}
+			}
+			dirFDs.fds[dir], dfd, ok = fd, fd, true
+		}
+	}
+	if ok {
+		fd, err := unix.Openat(dfd, file, flags|unix.O_CLOEXEC, 0)
+		if err == nil || (!errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.ESTALE)) {
+			return fd, err
+		}
+		// The directory may have been removed (and made again): by path.
+		forgetDirLocked(dir)
+	}
+	return unix.Open(filepath.Join(dir, file), flags|unix.O_CLOEXEC, 0)
+}
+
+// forgetDir drops the handle of a removed cgroup directory.
+func forgetDir(dir string) {
+	dirFDs.Lock()
+	defer dirFDs.Unlock()
+	forgetDirLocked(dir)
+}
+
+func forgetDirLocked(dir string) {
+	if fd, ok := dirFDs.fds[dir]; ok {
+		unix.Close(fd)
+		delete(dirFDs.fds, dir)
 	}
 }
 
