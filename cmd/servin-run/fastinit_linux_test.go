@@ -13,7 +13,7 @@ import (
 func (e *env) runWith(extraEnv []string, args ...string) (string, string, int, string) {
 	e.t.Helper()
 	logFile := filepath.Join(e.t.TempDir(), "log")
-	out, errOut, code := e.runEnv(append([]string{}, extraEnv...), append([]string{"--debug", "--log", logFile}, args...)...)
+	out, errOut, code := e.runEnv(extraEnv, append([]string{"--debug", "--log", logFile}, args...)...)
 	log, _ := os.ReadFile(logFile)
 	return out, errOut, code, string(log)
 }

@@ -91,9 +91,7 @@ func (e *env) runEnv(extraEnv []string, args ...string) (string, string, int) {
 	e.t.Helper()
 	cmd := exec.Command(binary, append([]string{"--root", e.root}, args...)...)
 	cmd.Dir = e.bundle
-	if extraEnv != nil {
-		cmd.Env = append(os.Environ(), extraEnv...)
-	}
+	cmd.Env = append(os.Environ(), extraEnv...)
 	// Files, not pipes: create passes its stdio to the container process,
 	// which would keep a pipe open long after servin-run exits.
 	dir := e.t.TempDir()

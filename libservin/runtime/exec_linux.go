@@ -52,13 +52,8 @@ func (r *Runtime) Exec(ctx context.Context, id string, proc *specs.Process, o Ex
 	var sigs chan os.Signal
 	relayTo, stopRelay := func(int) {}, func() {}
 	if !o.Detach {
-		sigs = make(chan os.Signal, 64)
-		var native bool
-		relayTo, stopRelay, native = relaySignals(sigs, term != nil)
+		sigs, relayTo, stopRelay = relaySignals(term != nil)
 		defer stopRelay()
-		if native && term == nil {
-			sigs = nil // nothing comes there
-		}
 	}
 	pid, err := r.spawnExec(ctx, rec, proc, o, term, self)
 	if err != nil {

@@ -29,15 +29,11 @@ func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bo
 			o.ConsoleSocket = term.path
 		}
 	}
-	sigs := make(chan os.Signal, 64)
+	var sigs chan os.Signal
 	relayTo, stopRelay := func(int) {}, func() {}
 	if !detach {
-		var native bool
-		relayTo, stopRelay, native = relaySignals(sigs, term != nil)
+		sigs, relayTo, stopRelay = relaySignals(term != nil)
 		defer stopRelay()
-		if native && term == nil {
-			sigs = nil // nothing comes there
-		}
 	}
 	// The record create saved serves start and delete too: run does not
 	// read state.json back. No exec fifo either: the init waits for a

@@ -44,16 +44,14 @@ var forwardedSignals = []os.Signal{
 
 // relaySignals arranges for forwardedSignals to reach the container
 // process once start(pid) is called; those that come before are sent then.
-// With a terminal, SIGWINCH comes on sigs instead (it resizes the
-// terminal; without one it is not relayed). The relay is a plain signal
-// handler (nsenter.RelaySignals): os/signal enables each signal with a
-// round trip to a locked thread, ~50 µs and two context switches apiece.
-// Without cgo it falls back to os/signal, subscribing sigs to them all in
-// the background so that overlaps creating the container.
-//
-// native reports the first: then only SIGWINCH (with a terminal) ever
-// comes on sigs.
-func relaySignals(sigs chan os.Signal, term bool) (start func(pid int), stop func(), native bool) {
+// The relay is a plain signal handler (nsenter.RelaySignals): os/signal
+// enables each signal with a round trip to a locked thread, ~50 µs and two
+// context switches apiece. With a terminal, SIGWINCH comes on sigs instead
+// (it resizes the terminal; without one it is not relayed); sigs is nil
+// when nothing will come on it. Without cgo it falls back to os/signal,
+// subscribing sigs to them all in the background so that overlaps
+// creating the container.
+func relaySignals(term bool) (sigs chan os.Signal, start func(pid int), stop func()) {
 	var handled []syscall.Signal
 	for _, s := range forwardedSignals {
 		if s != unix.SIGWINCH {
@@ -61,16 +59,17 @@ func relaySignals(sigs chan os.Signal, term bool) (start func(pid int), stop fun
 		}
 	}
 	if err := nsenter.RelaySignals(handled); err == nil {
-		if term {
-			signal.Notify(sigs, unix.SIGWINCH)
+		if !term {
+			return nil, nsenter.RelayTo, nsenter.RelayStop
 		}
-		return nsenter.RelayTo, func() {
+		sigs = make(chan os.Signal, 1)
+		signal.Notify(sigs, unix.SIGWINCH)
+		return sigs, nsenter.RelayTo, func() {
 			nsenter.RelayStop()
-			if term {
-				signal.Stop(sigs)
-			}
-		}, true
+			signal.Stop(sigs)
+		}
 	}
+	sigs = make(chan os.Signal, 64)
 	done := make(chan struct{})
 	go func() {
 		signal.Notify(sigs, forwardedSignals...)
@@ -83,5 +82,5 @@ func relaySignals(sigs chan os.Signal, term bool) (start func(pid int), stop fun
 			signal.Stop(sigs)
 		}()
 	}
-	return start, stop, false
+	return sigs, start, stop
 }

@@ -16,20 +16,29 @@ var ioprioClass = map[specs.IOPriorityClass]int{
 	specs.IOPRIO_CLASS_RT: 1, specs.IOPRIO_CLASS_BE: 2, specs.IOPRIO_CLASS_IDLE: 3,
 }
 
+// ioprioValue is ioprio_set(2)'s value for process.ioPriority.
+func ioprioValue(p *specs.LinuxIOPriority) (int, error) {
+	class, ok := ioprioClass[p.Class]
+	if !ok {
+		return 0, fmt.Errorf("invalid ioPriority class %q", p.Class)
+	}
+	if p.Priority < 0 || p.Priority > 7 {
+		return 0, fmt.Errorf("invalid ioPriority priority %d (want 0-7)", p.Priority)
+	}
+	return class<<13 | p.Priority, nil
+}
+
 // setIOPriority applies process.ioPriority.
 func setIOPriority(p *specs.LinuxIOPriority) error {
 	if p == nil {
 		return nil
 	}
-	class, ok := ioprioClass[p.Class]
-	if !ok {
-		return fmt.Errorf("invalid ioPriority class %q", p.Class)
-	}
-	if p.Priority < 0 || p.Priority > 7 {
-		return fmt.Errorf("invalid ioPriority priority %d (want 0-7)", p.Priority)
+	v, err := ioprioValue(p)
+	if err != nil {
+		return err
 	}
 	const whoProcess = 1
-	if _, _, e := unix.Syscall(unix.SYS_IOPRIO_SET, whoProcess, 0, uintptr(class<<13|p.Priority)); e != 0 {
+	if _, _, e := unix.Syscall(unix.SYS_IOPRIO_SET, whoProcess, 0, uintptr(v)); e != 0 {
 		return fmt.Errorf("set io priority: %w", e)
 	}
 	return nil

@@ -87,6 +87,15 @@ func parseCaps(c *specs.LinuxCapabilities) (*capSets, error) {
 	return &s, nil
 }
 
+// warning says which capabilities the runtime could not grant ("" when
+// none).
+func (s *capSets) warning() string {
+	if s == nil || len(s.unavailable) == 0 {
+		return ""
+	}
+	return "capabilities not granted, the runtime itself lacks them: " + strings.Join(s.unavailable, ", ")
+}
+
 // applyBounding drops every capability not in the bounding set. It needs
 // CAP_SETPCAP, so it runs before the user changes.
 func (s *capSets) applyBounding() error {

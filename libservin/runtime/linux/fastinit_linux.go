@@ -2,11 +2,9 @@ package linux
 
 import (
 	"encoding/binary"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/moby/sys/capability"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -117,69 +115,48 @@ func (p *fastProgram) mountPlan(code byte, mp mountPlan, file string) bool {
 
 // Program returns the fast-init program for cfg, whose container process
 // is pid (for exec as well), and warnings to log; ok is false when the Go
-// init must do the set-up (anything the program does not cover, and every
-// config the Go init would reject, so errors stay the Go init's).
+// init must do the set-up: anything the program does not cover, and every
+// config the Go init would reject, so errors stay the Go init's.
 func Program(cfg *InitConfig, pid int) (prog []byte, warnings []string, ok bool) {
-	prog, warnings, ok, err := program(cfg, pid)
-	if err != nil {
-		return nil, nil, false
-	}
-	return prog, warnings, ok
-}
-
-func program(cfg *InitConfig, pid int) ([]byte, []string, bool, error) {
 	s := cfg.Spec
 	if s == nil || s.Process == nil || s.Linux == nil {
-		return nil, nil, false, nil
+		return nil, nil, false
 	}
 	p := s.Process
 	l := s.Linux
 	if p.Terminal || p.ApparmorProfile != "" || p.SelinuxLabel != "" || p.Scheduler != nil ||
 		l.Personality != nil || len(l.UIDMappings) > 0 || len(l.GIDMappings) > 0 || len(p.Args) == 0 {
-		return nil, nil, false, nil
+		return nil, nil, false
 	}
 	//nolint:staticcheck // prestart is deprecated but still part of the spec
 	if h := s.Hooks; h != nil && (len(h.Prestart) > 0 || len(h.CreateRuntime) > 0 ||
 		len(h.CreateContainer) > 0 || len(h.StartContainer) > 0) {
-		return nil, nil, false, nil
+		return nil, nil, false
 	}
 	newMountNS := false
 	for _, ns := range l.Namespaces {
 		switch ns.Type {
 		case specs.UserNamespace:
-			return nil, nil, false, nil
+			return nil, nil, false
 		case specs.MountNamespace:
 			newMountNS = ns.Path == ""
 		}
 	}
 	if !cfg.Exec && (!newMountNS || cfg.NoPivot || len(cfg.MountFds) > 0) {
-		return nil, nil, false, nil
+		return nil, nil, false
 	}
 	caps, err := parseCaps(p.Capabilities)
-	if err != nil {
-		return nil, nil, false, err
+	if err != nil || checkRlimits(p.Rlimits) != nil {
+		return nil, nil, false
 	}
-	var warnings []string
-	if caps != nil && len(caps.unavailable) > 0 {
-		warnings = append(warnings, fmt.Sprintf("capabilities not granted, the runtime itself lacks them: %s", strings.Join(caps.unavailable, ", ")))
-	}
-	var rlimits [][4]string
-	for _, r := range p.Rlimits {
-		res, err := RlimitType(r.Type)
-		if err != nil {
-			return nil, nil, false, err
-		}
-		if r.Soft > r.Hard {
-			return nil, nil, false, nil
-		}
-		rlimits = append(rlimits, [4]string{r.Type, num(res), unum(r.Soft), unum(r.Hard)})
+	if msg := caps.warning(); msg != "" {
+		warnings = append(warnings, msg)
 	}
 	var filter []byte
 	var filterFlags uint
 	if l.Seccomp != nil {
-		var ok bool
 		if filter, filterFlags, ok, err = seccomp.Program(l.Seccomp); err != nil || !ok {
-			return nil, nil, false, err
+			return nil, nil, false
 		}
 	}
 	var b fastProgram
@@ -188,12 +165,12 @@ func program(cfg *InitConfig, pid int) ([]byte, []string, bool, error) {
 		if !cfg.NoNewKeyring {
 			b.op(fopKeyring, "_ses."+cfg.ID)
 		}
-		if ok, err := b.rootfs(cfg, pid); !ok || err != nil {
-			return nil, nil, false, err
+		if !b.rootfs(cfg, pid) {
+			return nil, nil, false
 		}
 		hasUTS := HasNamespace(s, specs.UTSNamespace)
 		if (s.Hostname != "" || s.Domainname != "") && !hasUTS {
-			return nil, nil, false, nil
+			return nil, nil, false
 		}
 		if s.Hostname != "" {
 			b.op(fopHostname, s.Hostname)
@@ -202,10 +179,11 @@ func program(cfg *InitConfig, pid int) ([]byte, []string, bool, error) {
 			b.op(fopDomainname, s.Domainname)
 		}
 		for k, v := range l.Sysctl {
-			if strings.Contains(k, "..") || strings.HasPrefix(k, "/") {
-				return nil, nil, false, nil
+			path, err := sysctlPath(k)
+			if err != nil {
+				return nil, nil, false
 			}
-			b.op(fopSysctl, k, "/proc/sys/"+strings.ReplaceAll(k, ".", "/"), v)
+			b.op(fopSysctl, k, path, v)
 		}
 		for _, path := range l.ReadonlyPaths {
 			b.op(fopReadonly, path)
@@ -217,12 +195,12 @@ func program(cfg *InitConfig, pid int) ([]byte, []string, bool, error) {
 			b.op(fopRootReadonly)
 		}
 	}
-	if io := p.IOPriority; io != nil {
-		class, ok := ioprioClass[io.Class]
-		if !ok || io.Priority < 0 || io.Priority > 7 {
-			return nil, nil, false, nil
+	if p.IOPriority != nil {
+		v, err := ioprioValue(p.IOPriority)
+		if err != nil {
+			return nil, nil, false
 		}
-		b.op(fopIOPrio, num(class<<13|int(io.Priority)))
+		b.op(fopIOPrio, num(v))
 	}
 	// setupProcess's order.
 	if p.OOMScoreAdj != nil {
@@ -234,7 +212,7 @@ func program(cfg *InitConfig, pid int) ([]byte, []string, bool, error) {
 	if caps != nil {
 		last, err := capability.LastCap()
 		if err != nil {
-			return nil, nil, false, err
+			return nil, nil, false
 		}
 		b.op(fopBounding, unum(capMask(caps.bounding)), num(int(last)))
 	}
@@ -255,23 +233,9 @@ func program(cfg *InitConfig, pid int) ([]byte, []string, bool, error) {
 		}
 		b.op(fopCaps, args...)
 	}
-	umask := uint32(0o022)
-	if p.User.Umask != nil {
-		umask = *p.User.Umask
-	}
-	b.op(fopUmask, unum(umask))
-	cwd := p.Cwd
-	if cwd == "" {
-		cwd = "/"
-	}
-	b.op(fopChdir, cwd)
-	path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-	for _, e := range p.Env {
-		if v, ok := strings.CutPrefix(e, "PATH="); ok {
-			path = v
-		}
-	}
-	b.op(fopLookPath, p.Args[0], path)
+	b.op(fopUmask, unum(processUmask(p)))
+	b.op(fopChdir, processCwd(p))
+	b.op(fopLookPath, p.Args[0], searchPath(p.Env))
 	b.op(fopCloseFrom, num(3+cfg.PreserveFds))
 	switch {
 	case cfg.Exec:
@@ -281,17 +245,18 @@ func program(cfg *InitConfig, pid int) ([]byte, []string, bool, error) {
 	default:
 		b.op(fopReady, "fifo", num(cfg.FifoFd))
 	}
-	for _, r := range rlimits {
-		b.op(fopRlimit, r[:]...)
+	for _, r := range p.Rlimits {
+		res, _ := RlimitType(r.Type) // checked above
+		b.op(fopRlimit, r.Type, num(res), unum(r.Soft), unum(r.Hard))
 	}
 	if filter != nil && p.NoNewPrivileges {
 		b.op(fopSeccomp, string(filter), unum(filterFlags))
 	}
 	b.op(fopExec, append(append([]string{num(len(p.Args))}, p.Args...), p.Env...)...)
 	if b.tooBig {
-		return nil, nil, false, nil
+		return nil, nil, false
 	}
-	return b.b, warnings, true, nil
+	return b.b, warnings, true
 }
 
 func boolArg(v bool) string {
@@ -311,11 +276,11 @@ func capMask(cs []capability.Cap) uint64 {
 
 // rootfs adds prepareRootfs's operations: propagation, the self bind, the
 // config's mounts, /dev, pivot_root and the final propagation.
-func (b *fastProgram) rootfs(cfg *InitConfig, pid int) (bool, error) {
+func (b *fastProgram) rootfs(cfg *InitConfig, pid int) bool {
 	s := cfg.Spec
 	before, after, ok := rootPropagation(s.Linux.RootfsPropagation)
 	if !ok {
-		return false, nil
+		return false
 	}
 	rootfs := resolveRootfsBestEffort(cfg.Rootfs)
 	b.op(fopUmask, "0")
@@ -324,8 +289,8 @@ func (b *fastProgram) rootfs(cfg *InitConfig, pid int) (bool, error) {
 	cgroupNS := HasNamespace(s, specs.CgroupNamespace)
 	for _, m := range s.Mounts {
 		if m.Type == "cgroup" && !isBindMount(m) {
-			if ok, err := b.cgroupMount(m, pid, cgroupNS); !ok || err != nil {
-				return false, err
+			if !b.cgroupMount(m, pid, cgroupNS) {
+				return false
 			}
 			continue
 		}
@@ -336,23 +301,17 @@ func (b *fastProgram) rootfs(cfg *InitConfig, pid int) (bool, error) {
 			file = "?"
 		}
 		mp, err := planMount(m, src, true, -1)
-		if err != nil {
-			return false, err
-		}
-		if !b.mountPlan(fopMount, mp, file) {
-			return false, nil
+		if err != nil || !b.mountPlan(fopMount, mp, file) {
+			return false
 		}
 	}
 	if needsDevSetup(s.Mounts) {
-		devs, err := devicePlan(s)
+		devs, err := devicePlan(s) // checks every device's type (deviceMode)
 		if err != nil {
-			return false, err
+			return false
 		}
 		for _, d := range devs {
-			mode, err := deviceMode(d)
-			if err != nil {
-				return false, err
-			}
+			mode, _ := deviceMode(d)
 			dev := uint64(unix.Mkdev(uint32(d.Major), uint32(d.Minor)))
 			if d.Type == "p" {
 				dev = 0
@@ -372,32 +331,32 @@ func (b *fastProgram) rootfs(cfg *InitConfig, pid int) (bool, error) {
 	if after != 0 {
 		b.op(fopPropagateNew, unum(after), s.Linux.RootfsPropagation)
 	}
-	return true, nil
+	return true
 }
 
 // cgroupMount adds a "cgroup" mount entry: the host's hierarchies as the
 // parent sees them, and the container process's own cgroups.
-func (b *fastProgram) cgroupMount(m specs.Mount, pid int, cgroupNS bool) (bool, error) {
+func (b *fastProgram) cgroupMount(m specs.Mount, pid int, cgroupNS bool) bool {
 	infos, err := cgroups.Mounts()
 	if err != nil {
-		return false, err
+		return false
 	}
 	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(pid), "cgroup"))
 	if err != nil {
-		return false, err
+		return false
 	}
 	own, err := parseProcCgroup(f)
 	f.Close()
 	if err != nil {
-		return false, err
+		return false
 	}
 	l, err := planCgroupMounts(m, infos, own, cgroupNS)
 	if err != nil {
-		return false, err
+		return false
 	}
 	for _, p := range l.plans {
 		if !b.mountPlan(fopMount, p, "0") {
-			return false, nil
+			return false
 		}
 	}
 	for _, s := range l.symlinks {
@@ -405,8 +364,8 @@ func (b *fastProgram) cgroupMount(m specs.Mount, pid int, cgroupNS bool) (bool, 
 	}
 	for _, p := range l.finish {
 		if !b.mountPlan(fopMount, p, "0") {
-			return false, nil
+			return false
 		}
 	}
-	return true, nil
+	return true
 }

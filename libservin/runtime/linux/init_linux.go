@@ -54,19 +54,13 @@ func initContainer(sync *os.File) error {
 	if err != nil {
 		return err
 	}
-	if caps != nil && len(caps.unavailable) > 0 {
-		msg := fmt.Sprintf("capabilities not granted, the runtime itself lacks them: %s", strings.Join(caps.unavailable, ", "))
+	if msg := caps.warning(); msg != "" {
 		if err := Send(sync, Message{Type: MsgWarn, Error: msg}); err != nil {
 			return err
 		}
 	}
-	for _, l := range p.Rlimits {
-		if _, err := RlimitType(l.Type); err != nil {
-			return err
-		}
-		if l.Soft > l.Hard {
-			return fmt.Errorf("rlimit %s: soft limit %d exceeds hard limit %d", l.Type, l.Soft, l.Hard)
-		}
+	if err := checkRlimits(p.Rlimits); err != nil {
+		return err
 	}
 	if _, err := unix.Setsid(); err != nil && !cfg.Exec {
 		return fmt.Errorf("setsid: %w", err)
@@ -247,10 +241,10 @@ func setupNamespaced(s *specs.Spec) error {
 	}
 	if s.Linux != nil {
 		for k, v := range s.Linux.Sysctl {
-			if strings.Contains(k, "..") || strings.HasPrefix(k, "/") {
-				return fmt.Errorf("invalid sysctl %q", k)
+			p, err := sysctlPath(k)
+			if err != nil {
+				return err
 			}
-			p := "/proc/sys/" + strings.ReplaceAll(k, ".", "/")
 			if err := os.WriteFile(p, []byte(v), 0); err != nil {
 				return fmt.Errorf("set sysctl %s: %w", k, err)
 			}
@@ -292,15 +286,8 @@ func setupProcess(p *specs.Process, caps *capSets, filter *seccomp.Filter) error
 	if err := caps.apply(); err != nil {
 		return err
 	}
-	umask := 0o022
-	if p.User.Umask != nil {
-		umask = int(*p.User.Umask)
-	}
-	unix.Umask(umask)
-	cwd := p.Cwd
-	if cwd == "" {
-		cwd = "/"
-	}
+	unix.Umask(int(processUmask(p)))
+	cwd := processCwd(p)
 	if err := unix.Chdir(cwd); err != nil {
 		return fmt.Errorf("chdir to cwd (%q) set in config.json failed: %w", cwd, err)
 	}
@@ -333,6 +320,55 @@ func setgroupsAllowed() bool {
 	return err != nil || strings.TrimSpace(string(b)) != "deny"
 }
 
+// searchPath is the PATH that finds process.args[0]: the process's own, or
+// execvp's default.
+func searchPath(env []string) string {
+	path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "PATH="); ok {
+			path = v
+		}
+	}
+	return path
+}
+
+// processUmask is process.user.umask, 0022 when unset.
+func processUmask(p *specs.Process) uint32 {
+	if p.User.Umask != nil {
+		return *p.User.Umask
+	}
+	return 0o022
+}
+
+// processCwd is process.cwd, "/" when unset.
+func processCwd(p *specs.Process) string {
+	if p.Cwd == "" {
+		return "/"
+	}
+	return p.Cwd
+}
+
+// sysctlPath is the /proc/sys file of a linux.sysctl key.
+func sysctlPath(key string) (string, error) {
+	if strings.Contains(key, "..") || strings.HasPrefix(key, "/") {
+		return "", fmt.Errorf("invalid sysctl %q", key)
+	}
+	return "/proc/sys/" + strings.ReplaceAll(key, ".", "/"), nil
+}
+
+// checkRlimits rejects unknown resources and soft limits above hard ones.
+func checkRlimits(limits []specs.POSIXRlimit) error {
+	for _, l := range limits {
+		if _, err := RlimitType(l.Type); err != nil {
+			return err
+		}
+		if l.Soft > l.Hard {
+			return fmt.Errorf("rlimit %s: soft limit %d exceeds hard limit %d", l.Type, l.Soft, l.Hard)
+		}
+	}
+	return nil
+}
+
 // lookPath finds the executable as execvp would, with the container's PATH.
 func lookPath(name string, env []string) (string, error) {
 	check := func(p string) error {
@@ -351,13 +387,7 @@ func lookPath(name string, env []string) (string, error) {
 		}
 		return name, nil
 	}
-	path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-	for _, e := range env {
-		if v, ok := strings.CutPrefix(e, "PATH="); ok {
-			path = v
-		}
-	}
-	for _, dir := range filepath.SplitList(path) {
+	for _, dir := range filepath.SplitList(searchPath(env)) {
 		if dir == "" {
 			dir = "."
 		}

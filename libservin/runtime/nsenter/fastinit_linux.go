@@ -104,33 +104,19 @@ static char fi_exe[PATH_MAX];
 
 // Shared with the constructor (nsexec_linux.go).
 int servin_write_all(int fd, const void *buf, size_t n);
-int servin_read_all(int fd, void *buf, size_t n);
+int servin_send_frame(int fd, const char *msg, size_t n);
+char *servin_read_frame(int fd, uint32_t max, uint32_t *len);
 #define fi_write_all servin_write_all
-#define fi_read_all servin_read_all
 
 static int fi_send(const char *msg, size_t n)
 {
-	unsigned char hdr[4] = { n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >> 24) & 0xff };
-	if (fi_write_all(fi_sync, hdr, 4) < 0)
-		return -1;
-	return fi_write_all(fi_sync, msg, n);
+	return servin_send_frame(fi_sync, msg, n);
 }
 
 // fi_read_frame reads one framed message; the caller frees it.
 static char *fi_read_frame(uint32_t *len)
 {
-	unsigned char hdr[4];
-	if (fi_read_all(fi_sync, hdr, 4) < 0)
-		return NULL;
-	uint32_t n = hdr[0] | hdr[1] << 8 | hdr[2] << 16 | (uint32_t)hdr[3] << 24;
-	if (n > (64u << 20))
-		return NULL;
-	char *buf = malloc(n + 1);
-	if (!buf || fi_read_all(fi_sync, buf, n) < 0)
-		return NULL;
-	buf[n] = 0;
-	*len = n;
-	return buf;
+	return servin_read_frame(fi_sync, 64u << 20, len);
 }
 
 // fi_send_json sends {"type":T} or {"type":T,"error":MSG}, the Go init's

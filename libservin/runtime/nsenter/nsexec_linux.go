@@ -77,12 +77,38 @@ int servin_read_all(int fd, void *buf, size_t n)
 	return 0;
 }
 
-static int send_msg(const char *msg, size_t n)
+// servin_send_frame writes msg on fd with its 4-byte little-endian length.
+int servin_send_frame(int fd, const char *msg, size_t n)
 {
 	unsigned char hdr[4] = { n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >> 24) & 0xff };
-	if (servin_write_all(sync_fd, hdr, 4) < 0)
+	if (servin_write_all(fd, hdr, 4) < 0)
 		return -1;
-	return servin_write_all(sync_fd, msg, n);
+	return servin_write_all(fd, msg, n);
+}
+
+// servin_read_frame reads one framed message of at most max bytes from fd
+// into a NUL-terminated buffer the caller frees; NULL on any failure.
+char *servin_read_frame(int fd, uint32_t max, uint32_t *len)
+{
+	unsigned char hdr[4];
+	if (servin_read_all(fd, hdr, 4) < 0)
+		return NULL;
+	uint32_t n = hdr[0] | (hdr[1] << 8) | (hdr[2] << 16) | ((uint32_t)hdr[3] << 24);
+	if (n > max)
+		return NULL;
+	char *buf = malloc(n + 1);
+	if (!buf || servin_read_all(fd, buf, n) < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static int send_msg(const char *msg, size_t n)
+{
+	return servin_send_frame(sync_fd, msg, n);
 }
 
 static void bail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -108,18 +134,10 @@ static void bail(const char *fmt, ...)
 
 static char *read_bootstrap(void)
 {
-	unsigned char hdr[4];
-	if (servin_read_all(sync_fd, hdr, 4) < 0)
-		bail("read bootstrap header");
-	uint32_t n = hdr[0] | (hdr[1] << 8) | (hdr[2] << 16) | ((uint32_t)hdr[3] << 24);
-	if (n > (1 << 20))
-		bail("bootstrap too large");
-	char *buf = malloc(n + 1);
+	uint32_t n;
+	char *buf = servin_read_frame(sync_fd, 1 << 20, &n);
 	if (!buf)
-		bail("alloc bootstrap");
-	if (servin_read_all(sync_fd, buf, n) < 0)
 		bail("read bootstrap");
-	buf[n] = 0;
 	return buf;
 }
 
