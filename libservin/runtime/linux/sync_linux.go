@@ -85,31 +85,28 @@ func SendReply(w io.Writer, m Reply) error {
 // ReceiveReply reads one message as a Reply.
 func ReceiveReply(r io.Reader) (Reply, error) {
 	var m Reply
-	p, err := nsenter.ReadMessage(r)
-	if err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return m, fmt.Errorf("container init exited unexpectedly")
-		}
-		return m, err
-	}
-	if err := json.Unmarshal(p, &m); err != nil {
-		return m, fmt.Errorf("decode init message: %w", err)
-	}
-	return m, nil
+	err := receive(r, &m)
+	return m, err
 }
 
 // Receive reads one message.
 func Receive(r io.Reader) (Message, error) {
 	var m Message
+	err := receive(r, &m)
+	return m, err
+}
+
+// receive reads one message into m.
+func receive(r io.Reader, m any) error {
 	p, err := nsenter.ReadMessage(r)
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return m, fmt.Errorf("container init exited unexpectedly")
+			return fmt.Errorf("container init exited unexpectedly")
 		}
-		return m, err
+		return err
 	}
-	if err := json.Unmarshal(p, &m); err != nil {
-		return m, fmt.Errorf("decode init message: %w", err)
+	if err := json.Unmarshal(p, m); err != nil {
+		return fmt.Errorf("decode init message: %w", err)
 	}
-	return m, nil
+	return nil
 }
