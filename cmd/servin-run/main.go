@@ -1,3 +1,7 @@
+// servin-run sets GOMAXPROCS itself (1): no updater goroutine.
+//
+//go:debug updatemaxprocs=0
+
 // Command servin-run is servin's runc-compatible OCI runtime: the same
 // commands, flags and output as runc, so engines and the OCI validation
 // suite can drive it unchanged. Its command line is parsed by hand

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -47,6 +48,8 @@ type env struct {
 	root   string
 	bundle string
 	spec   *specs.Spec
+	// slack, when set, is the timer slack servin-run is started with.
+	slack uint64
 }
 
 func newEnv(t *testing.T, args ...string) *env {
@@ -100,7 +103,10 @@ func (e *env) runEnv(extraEnv []string, args ...string) (string, string, int) {
 	defer stdout.Close()
 	defer stderr.Close()
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	err := cmd.Run()
+	err := e.start(cmd)
+	if err == nil {
+		err = cmd.Wait()
+	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
@@ -110,6 +116,25 @@ func (e *env) runEnv(extraEnv []string, args ...string) (string, string, int) {
 	out, _ := os.ReadFile(stdout.Name())
 	errOut, _ := os.ReadFile(stderr.Name())
 	return string(out), string(errOut), code
+}
+
+// start starts cmd, from a thread with timer slack e.slack if set (a child
+// inherits the slack of the thread that forks it).
+func (e *env) start(cmd *exec.Cmd) error {
+	if e.slack == 0 {
+		return cmd.Start()
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	old, err := unix.PrctlRetInt(unix.PR_GET_TIMERSLACK, 0, 0, 0, 0)
+	if err != nil {
+		return err
+	}
+	if err := unix.Prctl(unix.PR_SET_TIMERSLACK, uintptr(e.slack), 0, 0, 0); err != nil {
+		return err
+	}
+	defer unix.Prctl(unix.PR_SET_TIMERSLACK, uintptr(old), 0, 0, 0)
+	return cmd.Start()
 }
 
 func (e *env) mustRun(args ...string) string {

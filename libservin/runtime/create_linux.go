@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/servin/servin/libservin/store"
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -20,6 +21,7 @@ import (
 	"github.com/servin/servin/libservin/runtime/linux"
 	"github.com/servin/servin/libservin/runtime/nsenter"
 	"github.com/servin/servin/libservin/spec"
+	"github.com/servin/servin/libservin/store"
 	"golang.org/x/sys/unix"
 )
 
@@ -100,11 +102,11 @@ func (r *Runtime) create(ctx context.Context, id string, o CreateOptions) (_ *re
 
 // initProc is one container init being started.
 type initProc struct {
-	rt   *Runtime
-	rec  *record
-	opts CreateOptions
-	cmd  *exec.Cmd
-	sync *os.File
+	rt      *Runtime
+	rec     *record
+	opts    CreateOptions
+	initPid int // the init re-exec, until it is reaped
+	sync    *os.File
 	// cg is the cgroup create made (removed again on failure); join is
 	// the one the init process enters (cg, or the container's for exec).
 	cg   *cgroups.Manager
@@ -293,20 +295,23 @@ func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*o
 		}
 		return def
 	}
-	p.cmd = &exec.Cmd{
-		Args:       []string{"servin-run", "init"},
-		Env:        []string{nsenter.EnvInitPipe + "=" + strconv.Itoa(3+syncIndex), "GOMAXPROCS=1", "GOGC=off"},
-		Stdin:      stdio(p.opts.Stdin, os.Stdin),
-		Stdout:     stdio(p.opts.Stdout, os.Stdout),
-		Stderr:     stdio(p.opts.Stderr, os.Stderr),
-		ExtraFiles: extra,
+	files := []uintptr{stdio(p.opts.Stdin, os.Stdin).Fd(), stdio(p.opts.Stdout, os.Stdout).Fd(), stdio(p.opts.Stderr, os.Stderr).Fd()}
+	for _, f := range extra {
+		files = append(files, f.Fd())
 	}
-	exeFd, err := dupAbove(exe, p.cmd)
+	env := []string{nsenter.EnvInitPipe + "=" + strconv.Itoa(3+syncIndex), "GOMAXPROCS=1", "GOGC=off"}
+	if slack := nsenter.CallerTimerSlack(); slack > 0 {
+		env = append(env, nsenter.EnvTimerSlack+"="+strconv.FormatUint(slack, 10))
+	}
+	exeFd, err := dupAbove(exe, files)
 	if err != nil {
 		return 0, err
 	}
-	p.cmd.Path = "/proc/self/fd/" + strconv.Itoa(exeFd)
-	err = p.cmd.Start()
+	// syscall.ForkExec, not os/exec: os.StartProcess probes pidfd support
+	// first (a few system calls per process), and nothing here needs it.
+	p.initPid, err = syscall.ForkExec("/proc/self/fd/"+strconv.Itoa(exeFd), []string{"servin-run", "init"},
+		&syscall.ProcAttr{Env: env, Files: files})
+	goruntime.KeepAlive(extra)
 	unix.Close(exeFd)
 	p.self.release() // the init maps it now
 	if err != nil {
@@ -324,37 +329,55 @@ func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*o
 		return 0, fmt.Errorf("send bootstrap: %w", err)
 	}
 	pid, err := p.readPid(s)
-	if werr := p.cmd.Wait(); werr != nil && err == nil {
+	if werr := waitInit(p.initPid); werr != nil && err == nil {
 		err = fmt.Errorf("container init bootstrap: %w", werr)
 	}
 	return pid, err
 }
 
+// waitInit reaps the init re-exec, which exits once the container process
+// is forked.
+func waitInit(pid int) error {
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(pid, &ws, 0, nil)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		break
+	}
+	switch {
+	case ws.Exited() && ws.ExitStatus() == 0:
+		return nil
+	case ws.Exited():
+		return fmt.Errorf("exit status %d", ws.ExitStatus())
+	case ws.Signaled():
+		return fmt.Errorf("signal: %s", ws.Signal())
+	}
+	return fmt.Errorf("wait status %#x", uint32(ws))
+}
+
 // dupAbove duplicates exe to a descriptor number the child side of
-// cmd.Start never reuses: between fork and execve it dup2s every file it
-// passes to its position and moves its own error pipe and clashing
-// descriptors to numbers just above the highest one it passes, so an
+// syscall.ForkExec never reuses: between fork and execve it dup2s every
+// file it passes (files: the child's descriptor i is files[i]) to its
+// position and moves its own error pipe and clashing descriptors to
+// numbers just above the highest one it passes, so an
 // execve("/proc/self/fd/N") with a low N can run one of those instead.
-func dupAbove(exe *os.File, cmd *exec.Cmd) (int, error) {
-	highest := 2
-	for _, f := range append([]any{cmd.Stdin, cmd.Stdout, cmd.Stderr}, filesOf(cmd.ExtraFiles)...) {
-		if f, ok := f.(*os.File); ok && f != nil && int(f.Fd()) > highest {
-			highest = int(f.Fd())
+func dupAbove(exe *os.File, files []uintptr) (int, error) {
+	highest := len(files)
+	for _, fd := range files {
+		if int(fd) > highest {
+			highest = int(fd)
 		}
 	}
-	fd, err := unix.FcntlInt(exe.Fd(), unix.F_DUPFD_CLOEXEC, highest+len(cmd.ExtraFiles)+16)
+	fd, err := unix.FcntlInt(exe.Fd(), unix.F_DUPFD_CLOEXEC, highest+len(files)+16)
 	if err != nil {
 		return -1, fmt.Errorf("duplicate runtime copy: %w", err)
 	}
 	return fd, nil
-}
-
-func filesOf(fs []*os.File) []any {
-	out := make([]any, len(fs))
-	for i, f := range fs {
-		out[i] = f
-	}
-	return out
 }
 
 // readPid answers the constructor's requests until it reports the pid.
@@ -369,7 +392,7 @@ func (p *initProc) readPid(s *specs.Spec) (int, error) {
 		}
 		switch msg[0] {
 		case 'U':
-			if err := writeIDMaps(p.cmd.Process.Pid, s.Linux); err != nil {
+			if err := writeIDMaps(p.initPid, s.Linux); err != nil {
 				return 0, err
 			}
 			if err := nsenter.WriteMessage(p.sync, []byte("u")); err != nil {
@@ -379,7 +402,7 @@ func (p *initProc) readPid(s *specs.Spec) (int, error) {
 			if p.join == nil {
 				return 0, errors.New("container init asked to join a cgroup it was not given")
 			}
-			if err := p.join.JoinV2(p.cmd.Process.Pid); err != nil {
+			if err := p.join.JoinV2(p.initPid); err != nil {
 				return 0, err
 			}
 			if err := nsenter.WriteMessage(p.sync, []byte("c")); err != nil {
@@ -550,8 +573,15 @@ func writeIDMaps(pid int, l *specs.Linux) error {
 		if os.Geteuid() == 0 {
 			return fmt.Errorf("write %s: %w", path, err)
 		}
-		if out, xerr := exec.Command("new"+kind+"map", args...).CombinedOutput(); xerr != nil {
-			return fmt.Errorf("new%smap: %w: %s", kind, xerr, strings.TrimSpace(string(out)))
+		cmd := exec.Command("new"+kind+"map", args...)
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		xerr := nsenter.WithCallerTimerSlack(cmd.Start)
+		if xerr == nil {
+			xerr = cmd.Wait()
+		}
+		if xerr != nil {
+			return fmt.Errorf("new%smap: %w: %s", kind, xerr, strings.TrimSpace(out.String()))
 		}
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/servin/servin/libservin/runtime/nsenter"
 )
 
 // Run executes hooks in order and stops at the first failure, which it
@@ -77,7 +78,10 @@ func runOne(ctx context.Context, h specs.Hook, input []byte) error {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	killGroupOnCancel(cmd)
 	cmd.WaitDelay = time.Second
-	err := cmd.Run()
+	err := nsenter.WithCallerTimerSlack(cmd.Start)
+	if err == nil {
+		err = cmd.Wait()
+	}
 	if ctx.Err() == context.DeadlineExceeded {
 		return fmt.Errorf("timed out after %ds", *h.Timeout)
 	}
