@@ -42,9 +42,11 @@ func (r *Runtime) create(ctx context.Context, id string, o CreateOptions) (_ *re
 	if err != nil {
 		return nil, nil, err
 	}
-	s, specJSON, err := spec.LoadRaw(bundle)
-	if err != nil {
-		return nil, nil, err
+	s, specJSON := o.spec, o.specJSON
+	if s == nil {
+		if s, specJSON, err = spec.LoadRaw(bundle); err != nil {
+			return nil, nil, err
+		}
 	}
 	self := startSelfCopy(!linux.HasNamespace(s, specs.UserNamespace))
 	defer self.release()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/containerd/console"
+	"github.com/servin/servin/libservin/spec"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,17 +18,25 @@ import (
 // process, forwarding signals (and a terminal when process.terminal is
 // set), deletes the container and returns the process's exit code.
 func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bool) (int, error) {
+	if err := ValidateID(id); err != nil {
+		return -1, err
+	}
+	bundle, err := filepath.Abs(o.Bundle)
+	if err != nil {
+		return -1, err
+	}
+	// Loaded once, for the terminal question and for create.
+	if o.spec, o.specJSON, err = spec.LoadRaw(bundle); err != nil {
+		return -1, err
+	}
 	var term *consolePair
-	if !detach && o.ConsoleSocket == "" {
+	if !detach && o.ConsoleSocket == "" && o.spec.Process.Terminal {
 		// Only a terminal config needs our own console socket.
-		if t, err := r.needsTerminal(o.Bundle); err == nil && t {
-			var err error
-			if term, err = newConsolePair(filepath.Join(r.root, "."+id+".console")); err != nil {
-				return -1, err
-			}
-			defer term.close()
-			o.ConsoleSocket = term.path
+		if term, err = newConsolePair(filepath.Join(r.root, "."+id+".console")); err != nil {
+			return -1, err
 		}
+		defer term.close()
+		o.ConsoleSocket = term.path
 	}
 	var sigs chan os.Signal
 	relayTo, stopRelay := func(int) {}, func() {}
@@ -67,11 +76,6 @@ func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions, detach bo
 		return code, err
 	}
 	return code, nil
-}
-
-func (r *Runtime) needsTerminal(bundle string) (bool, error) {
-	s, err := loadSpecTerminal(bundle)
-	return s, err
 }
 
 // forwardAndWait relays the signals that come on sigs to pid (the

@@ -67,6 +67,10 @@ type CreateOptions struct {
 	// direct: Run starts the container itself over the init's sync
 	// socket, so create makes no exec fifo.
 	direct bool
+	// spec and specJSON: the config Run loaded already (create loads it
+	// otherwise).
+	spec     *specs.Spec
+	specJSON []byte
 }
 
 // State is the output of `state`: the runtime-spec state plus what runc

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/servin/servin/libservin/spec"
@@ -165,36 +168,103 @@ func (r *Runtime) saveFirst(rec *record) error {
 	return nil
 }
 
-// encode renders rec as state.json holds it.
+// encode renders rec as state.json holds it. With the spec's text at hand
+// it is written by hand: encoding/json's first use of a type (the
+// reflection behind its encoders) cost more than the rest of a save, and
+// a servin-run process saves once or twice.
 func (rec *record) encode() ([]byte, error) {
-	var data []byte
-	var err error
-	if rec.specJSON != nil {
-		// The outer Spec hides the embedded record's.
-		type plain record
-		data, err = json.Marshal(struct {
-			*plain
-			Spec json.RawMessage `json:"spec"`
-		}{(*plain)(rec), rec.specJSON})
-	} else {
-		data, err = json.Marshal(rec)
+	if rec.specJSON == nil {
+		return json.Marshal(rec)
 	}
-	return data, err
+	b := make([]byte, 0, len(rec.specJSON)+len(rec.Bundle)+len(rec.Rootfs)+256)
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, rec.ID)
+	b = append(b, `,"bundle":`...)
+	b = appendJSONString(b, rec.Bundle)
+	b = append(b, `,"rootfs":`...)
+	b = appendJSONString(b, rec.Rootfs)
+	b = append(b, `,"pid":`...)
+	b = strconv.AppendInt(b, int64(rec.Pid), 10)
+	b = append(b, `,"pidStartTime":`...)
+	b = strconv.AppendUint(b, rec.StartTime, 10)
+	created, err := rec.Created.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `,"created":`...)
+	b = append(b, created...)
+	b = append(b, `,"owner":`...)
+	b = appendJSONString(b, rec.Owner)
+	if len(rec.Annotations) > 0 {
+		b = append(b, `,"annotations":`...)
+		b = appendJSONMap(b, rec.Annotations)
+	}
+	b = append(b, `,"spec":`...)
+	b = append(b, rec.specJSON...)
+	if rec.NoMountNS {
+		b = append(b, `,"noMountNamespace":true`...)
+	}
+	if len(rec.CgroupPaths) > 0 {
+		b = append(b, `,"cgroupPaths":`...)
+		b = appendJSONMap(b, rec.CgroupPaths)
+	}
+	return append(b, '}'), nil
 }
 
-// loadSpecTerminal reports process.terminal of a bundle's config.
-func loadSpecTerminal(bundle string) (bool, error) {
-	data, err := os.ReadFile(filepath.Join(bundle, "config.json"))
-	if err != nil {
-		return false, err
+// appendJSONMap appends m as a JSON object, keys sorted (as encoding/json).
+func appendJSONMap(b []byte, m map[string]string) []byte {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	var s struct {
-		Process *struct {
-			Terminal bool `json:"terminal"`
-		} `json:"process"`
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, m[k])
 	}
-	if err := json.Unmarshal(data, &s); err != nil || s.Process == nil {
-		return false, err
+	return append(b, '}')
+}
+
+// appendJSONString appends s as a JSON string; invalid UTF-8 becomes
+// U+FFFD, as with encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
 	}
-	return s.Process.Terminal, nil
+	return append(b, '"')
 }
