@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/servin/servin/libservin/store"
@@ -159,11 +158,11 @@ func (r *Runtime) BaseProcess(ctx context.Context, id string) (*specs.Process, e
 	if err != nil {
 		return nil, err
 	}
-	data, _ := json.Marshal(rec.Spec.Process)
-	var p specs.Process
-	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, err
+	if rec.Spec == nil || rec.Spec.Process == nil {
+		return nil, fmt.Errorf("container %s: %w: no process in its state", id, ErrCorrupt)
 	}
+	// rec was decoded for this call: its process is the caller's to change.
+	p := rec.Spec.Process
 	p.Terminal = false
-	return &p, nil
+	return p, nil
 }
