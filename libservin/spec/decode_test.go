@@ -172,6 +172,8 @@ var tricky = []string{
 	`{"hostnam\u0065":"h"}`, `{"\u0068ostname":"h"}`, `{"ho\"stname":"h"}`,
 	`{"process":{"\u017felinuxLabel":"x","appArmorProfile":"y","te\u212ainal":true}}`,
 	`{"process":{"terminal":true,"TERMINAL":false}}`, `{"PROCESS":{"Terminal":true}}`,
+	`{"linux":{"resources":{"memory":{"\u212aernel":5,"\u212AERNELtcp":6}}}}`, "{\"linux\":{\"resources\":{\"memory\":{\"\u212aernel\":5}}}}",
+	`{"pro\u0063e\u017f\u017f":{"te\u0072minal":true}}`, `{"hostname\u0000":"x"}`, `{"hostname ":"x"}`,
 	`{"unknown":{"a":[1,2,{"b":null}],"c":"\u00e9"},"windows":{"layerFolders":["x"]},"solaris":1,"vm":[],"zos":{},"freebsd":null}`,
 	`{"windows":{"credentialSpec":{"a":1}}}`, `{"Windows":5}`,
 	// Duplicates: pointers and maps merge, slices reuse elements.
@@ -401,5 +403,22 @@ func TestGeneratedUpToDate(t *testing.T) {
 	}
 	if !bytes.Equal(have, want) {
 		t.Fatal("decode_gen.go is stale: run go generate ./libservin/spec")
+	}
+}
+
+// TestDecodeFolded: keys match field names case-insensitively, with
+// Unicode folding (the Kelvin sign is a k, the long s an s), as in
+// encoding/json.
+func TestDecodeFolded(t *testing.T) {
+	in := `{"LINUX":{"resources":{"memory":{"\u212aernel":5}}},"pro\u0063e\u017f\u017f":{"TeRmInAl":true}}`
+	var s specs.Spec
+	if err := UnmarshalLinux([]byte(in), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Linux == nil || *s.Linux.Resources.Memory.Kernel != 5 || !s.Process.Terminal {
+		t.Fatalf("folded keys not matched: %+v", s)
+	}
+	if d := differ([]byte(in)); d != "" {
+		t.Fatal(d)
 	}
 }
