@@ -27,6 +27,19 @@ func UnmarshalLinux(data []byte, s *specs.Spec) error {
 	return nil
 }
 
+// UnmarshalProcess decodes a process.json (`exec --process`) into p,
+// exactly as encoding/json.Unmarshal would into a zero specs.Process but
+// without its per-process set-up (see UnmarshalLinux). On error p is left
+// as it was.
+func UnmarshalProcess(data []byte, p *specs.Process) error {
+	var l specs.Process
+	if err := top(data, &l, decodeProcess); err != nil {
+		return err
+	}
+	*p = l
+	return nil
+}
+
 // DecodeTerminal reports process.terminal of a config.json, as decoding it
 // with encoding/json into struct{ Process *struct{ Terminal bool } } would:
 // the whole text must be valid JSON, only process and process.terminal

@@ -107,11 +107,15 @@ func TestDecodeRandom(t *testing.T) {
 	if testing.Short() {
 		n = 2000
 	}
-	st := reflect.TypeFor[specs.Spec]()
+	st, pt := reflect.TypeFor[specs.Spec](), reflect.TypeFor[specs.Process]()
 	errs := 0
 	for range n {
 		var b strings.Builder
-		randomObject(r, &b, st, 0)
+		if r.IntN(4) == 0 {
+			randomObject(r, &b, pt, 0)
+		} else {
+			randomObject(r, &b, st, 0)
+		}
 		data := []byte(b.String())
 		if _, err := jsonLinux(data); err != nil {
 			errs++

@@ -70,6 +70,15 @@ func differ(data []byte) string {
 		w, _ := json.Marshal(want)
 		return fmt.Sprintf("UnmarshalLinux decoded\n%s\nencoding/json\n%s", g, w)
 	}
+	var wantP, gotP specs.Process
+	werr = json.Unmarshal(data, &wantP)
+	gerr = UnmarshalProcess(data, &gotP)
+	switch {
+	case (werr == nil) != (gerr == nil):
+		return fmt.Sprintf("UnmarshalProcess error %v, encoding/json's %v", gerr, werr)
+	case werr == nil && !reflect.DeepEqual(gotP, wantP):
+		return fmt.Sprintf("UnmarshalProcess decoded %+v, encoding/json %+v", gotP, wantP)
+	}
 	wantT, werr := jsonTerminal(data)
 	gotT, gerr := DecodeTerminal(data)
 	if (werr == nil) != (gerr == nil) || gotT != wantT {
@@ -239,6 +248,10 @@ var tricky = []string{
 	strings.Repeat(`{"x":`, 10001) + `1` + strings.Repeat("}", 10001),
 	strings.Repeat("[", 10000) + strings.Repeat("]", 10000),
 	strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
+	// Process documents (UnmarshalProcess).
+	`{"args":["sh"],"cwd":"/","user":{"uid":1,"gid":2},"env":["A=1"],"terminal":true,"capabilities":{"bounding":["CAP_KILL"]}}`,
+	`{"ARGS":["a","b"],"args":["c"],"rlimits":[{"type":"RLIMIT_NOFILE","hard":1,"soft":1}],"rlimits":[{}]}`,
+	`{"user":{"uid":-1}}`, `{"consoleSize":{"height":1,"width":2},"consoleSize":{"height":3}}`, `{"args":"sh"}`,
 	// DecodeTerminal's own rules.
 	`{"process":{"terminal":true},"process":{}}`, `{"process":{"terminal":true},"process":null}`,
 	`{"process":{"terminal":true},"process":null,"process":{}}`, `{"process":{"args":1,"terminal":true}}`,
@@ -277,6 +290,8 @@ func configs(t testing.TB) map[string][]byte {
 	var full specs.Spec
 	fill(reflect.ValueOf(&full).Elem(), 1)
 	add("every field", &full)
+	add("every field: process", full.Process)
+	add("default: process", Default().Process)
 	entries, err := os.ReadDir("testdata")
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
@@ -356,7 +371,7 @@ func TestDecodeConfigs(t *testing.T) {
 			if testing.Short() {
 				return
 			}
-			step := max(1, len(data)/2000)
+			step := max(1, len(data)/500)
 			for i := 0; i < len(data); i += step {
 				if d := differ(data[:i]); d != "" {
 					t.Fatalf("cut at %d: %s", i, d)
