@@ -1,12 +1,12 @@
 package runtime
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/servin/servin/libservin/spec"
 )
 
 // LoadProcess reads a runtime-spec process JSON (exec --process).
@@ -22,7 +22,7 @@ func LoadProcess(path string) (*specs.Process, error) {
 		return nil, fmt.Errorf("read process %s: %w", path, err)
 	}
 	var p specs.Process
-	if err := json.Unmarshal(data, &p); err != nil {
+	if err := spec.UnmarshalProcess(data, &p); err != nil {
 		return nil, fmt.Errorf("parse process %s: %w", path, err)
 	}
 	return &p, nil

@@ -68,25 +68,47 @@ type record struct {
 	startSent bool
 }
 
-// UnmarshalJSON decodes state.json, the spec without other platforms'
-// sections (spec.UnmarshalLinux), keeping its text for later saves.
-func (rec *record) UnmarshalJSON(data []byte) error {
-	type plain record
-	aux := struct {
-		*plain
-		Spec json.RawMessage `json:"spec"`
-	}{plain: (*plain)(rec)}
-	if err := json.Unmarshal(data, &aux); err != nil {
+// UnmarshalJSON decodes state.json (see decode).
+func (rec *record) UnmarshalJSON(data []byte) error { return rec.decode(data) }
+
+// decode reads state.json as encode writes it, without encoding/json's
+// reflection (spec.DecodeFields): the spec as spec.UnmarshalLinux decodes
+// it, its text kept for later saves. Unknown members are skipped.
+func (rec *record) decode(data []byte) error {
+	var r record
+	err := spec.DecodeFields(data, func(key string, v spec.Value) error {
+		switch key {
+		case "id":
+			return v.String(&r.ID)
+		case "bundle":
+			return v.String(&r.Bundle)
+		case "rootfs":
+			return v.String(&r.Rootfs)
+		case "pid":
+			return v.Int(&r.Pid)
+		case "pidStartTime":
+			return v.Uint64(&r.StartTime)
+		case "created":
+			return v.Text(&r.Created)
+		case "owner":
+			return v.String(&r.Owner)
+		case "annotations":
+			return v.StringMap(&r.Annotations)
+		case "spec":
+			var err error
+			r.specJSON, err = v.Spec(&r.Spec)
+			return err
+		case "noMountNamespace":
+			return v.Bool(&r.NoMountNS)
+		case "cgroupPaths":
+			return v.StringMap(&r.CgroupPaths)
+		}
+		return v.Skip()
+	})
+	if err != nil {
 		return err
 	}
-	rec.Spec, rec.specJSON = nil, nil
-	if len(aux.Spec) > 0 && string(aux.Spec) != "null" {
-		rec.Spec = new(specs.Spec)
-		if err := spec.UnmarshalLinux(aux.Spec, rec.Spec); err != nil {
-			return err
-		}
-		rec.specJSON = aux.Spec
-	}
+	*rec = r
 	return nil
 }
 
@@ -106,14 +128,13 @@ func (r *Runtime) load(id string) (*record, error) {
 			return nil, fmt.Errorf("read state of %s: %w", id, err)
 		}
 		var rec record
-		err = json.Unmarshal(data, &rec)
+		err = rec.decode(data)
 		if err == nil {
 			return &rec, nil
 		}
 		// save rewrites the file in place: a read that met a write
 		// half-way sees bad JSON for a moment.
-		var syntax *json.SyntaxError
-		if errors.As(err, &syntax) && attempt < 20 {
+		if spec.IsSyntaxError(err) && attempt < 20 {
 			time.Sleep(500 * time.Microsecond)
 			continue
 		}
