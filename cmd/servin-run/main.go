@@ -25,6 +25,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 func main() {
 	maybeInit() // the container init re-exec never returns from here
+	slowSysmon()
 	// One P: the work is sequential, and a second P only adds spinning
 	// threads and hand-offs around each blocking cgroupfs or mount
 	// syscall (~0.4 ms of CPU per container, measured).

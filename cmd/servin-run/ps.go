@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/servin/servin/libservin/runtime/nsenter"
 )
 
 func newPsCmd(g *globals) *command {
@@ -47,17 +45,11 @@ func newPsCmd(g *globals) *command {
 			if len(psArgs) == 0 {
 				psArgs = []string{"-ef"}
 			}
-			cmd := exec.CommandContext(ctx, "ps", psArgs...)
-			var out strings.Builder
-			cmd.Stdout = &out
-			err = nsenter.WithCallerTimerSlack(cmd.Start)
-			if err == nil {
-				err = cmd.Wait()
-			}
+			out, err := exec.CommandContext(ctx, "ps", psArgs...).Output()
 			if err != nil {
 				return fmt.Errorf("ps %s: %w", strings.Join(psArgs, " "), err)
 			}
-			return filterPs(os.Stdout, out.String(), pids)
+			return filterPs(os.Stdout, string(out), pids)
 		},
 	}
 }

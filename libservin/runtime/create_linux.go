@@ -302,9 +302,6 @@ func (p *initProc) spawn(ctx context.Context, boot nsenter.Bootstrap, extra []*o
 		files = append(files, f.Fd())
 	}
 	env := []string{nsenter.EnvInitPipe + "=" + strconv.Itoa(3+syncIndex), "GOMAXPROCS=1", "GOGC=off"}
-	if slack := nsenter.CallerTimerSlack(); slack > 0 {
-		env = append(env, nsenter.EnvTimerSlack+"="+strconv.FormatUint(slack, 10))
-	}
 	exeFd, err := dupAbove(exe, files)
 	if err != nil {
 		return 0, err
@@ -575,15 +572,8 @@ func writeIDMaps(pid int, l *specs.Linux) error {
 		if os.Geteuid() == 0 {
 			return fmt.Errorf("write %s: %w", path, err)
 		}
-		cmd := exec.Command("new"+kind+"map", args...)
-		var out strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &out
-		xerr := nsenter.WithCallerTimerSlack(cmd.Start)
-		if xerr == nil {
-			xerr = cmd.Wait()
-		}
-		if xerr != nil {
-			return fmt.Errorf("new%smap: %w: %s", kind, xerr, strings.TrimSpace(out.String()))
+		if out, xerr := exec.Command("new"+kind+"map", args...).CombinedOutput(); xerr != nil {
+			return fmt.Errorf("new%smap: %w: %s", kind, xerr, strings.TrimSpace(string(out)))
 		}
 		return nil
 	}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/servin/servin/libservin/runtime/nsenter"
 )
 
 // Run executes hooks in order and stops at the first failure, which it
@@ -78,10 +77,7 @@ func runOne(ctx context.Context, h specs.Hook, input []byte) error {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	killGroupOnCancel(cmd)
 	cmd.WaitDelay = time.Second
-	err := nsenter.WithCallerTimerSlack(cmd.Start)
-	if err == nil {
-		err = cmd.Wait()
-	}
+	err := cmd.Run()
 	if ctx.Err() == context.DeadlineExceeded {
 		return fmt.Errorf("timed out after %ds", *h.Timeout)
 	}

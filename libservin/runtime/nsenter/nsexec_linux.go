@@ -233,39 +233,10 @@ static const char *ns_name(unsigned long flag)
 	return "unknown";
 }
 
-// Timer slack (see TimerSlack in timerslack_linux.go). servin_caller_slack
-// is the slack this process started with; a program that defines
-// servin_cli_timer_slack (servin-run does) runs with that slack instead,
-// and gives its children back the caller's.
-unsigned long servin_caller_slack;
-extern const unsigned long servin_cli_timer_slack __attribute__((weak));
-
-static void timer_slack_setup(int init)
-{
-	int r = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
-	servin_caller_slack = r > 0 ? (unsigned long)r : 0;
-	if (init) {
-		// The runtime that started this init runs with a coarse slack
-		// and passes its caller's, which the container inherits.
-		const char *env = getenv("_SERVIN_TIMERSLACK");
-		if (env && *env) {
-			char *end;
-			unsigned long v = strtoul(env, &end, 10);
-			if (*end == '\0' && v > 0 && prctl(PR_SET_TIMERSLACK, v, 0, 0, 0) == 0)
-				servin_caller_slack = v;
-		}
-		return;
-	}
-	// A caller's slack of 0 (real-time) could not be given back: keep it.
-	if (&servin_cli_timer_slack && servin_cli_timer_slack > 0 && servin_caller_slack > 0)
-		prctl(PR_SET_TIMERSLACK, servin_cli_timer_slack, 0, 0, 0);
-}
-
 // servin_nsexec runs as a constructor, before the Go runtime exists.
 void servin_nsexec(void)
 {
 	const char *env = getenv("_SERVIN_INITPIPE");
-	timer_slack_setup(env && *env);
 	if (!env || !*env)
 		return;
 	sync_fd = atoi(env);

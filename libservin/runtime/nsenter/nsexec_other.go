@@ -29,12 +29,3 @@ func RelayTo(pid int) {}
 
 // RelayStop does nothing without RelaySignals.
 func RelayStop() {}
-
-// EnvTimerSlack: see the Linux version.
-const EnvTimerSlack = "_SERVIN_TIMERSLACK"
-
-// CallerTimerSlack is 0 (unknown) without Linux and cgo.
-func CallerTimerSlack() uint64 { return 0 }
-
-// WithCallerTimerSlack calls start.
-func WithCallerTimerSlack(start func() error) error { return start() }
