@@ -341,21 +341,27 @@ func (d *decoder) hex4() (rune, error) {
 		if d.off >= len(d.data) {
 			return 0, d.unexpected("in \\u hexadecimal character escape")
 		}
-		c := d.data[d.off]
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
-			c -= 'A' - 10
-		default:
+		v, ok := hexDigit(d.data[d.off])
+		if !ok {
 			return 0, d.unexpected("in \\u hexadecimal character escape")
 		}
-		r = r<<4 | rune(c)
+		r = r<<4 | rune(v)
 	}
 	d.off++
 	return r, nil
+}
+
+// hexDigit is c's value as a hexadecimal digit.
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // surrogate combines the surrogate r with a following \uXXXX low
@@ -366,17 +372,11 @@ func (d *decoder) surrogate(r rune) rune {
 	}
 	var r2 rune
 	for _, c := range d.data[d.off+2 : d.off+6] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
-			c -= 'A' - 10
-		default:
+		v, ok := hexDigit(c)
+		if !ok {
 			return utf8.RuneError // the escape is checked when read next
 		}
-		r2 = r2<<4 | rune(c)
+		r2 = r2<<4 | rune(v)
 	}
 	if r2 < 0xdc00 || r2 >= 0xe000 {
 		return utf8.RuneError
