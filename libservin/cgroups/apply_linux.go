@@ -88,7 +88,20 @@ func (m *Manager) mountOf(key string) string {
 		}
 		return filepath.Join(m.cfg.root, strings.Split(rel, string(filepath.Separator))[0])
 	}
-	// The host: walk up while still on the same filesystem.
+	// The host: the deepest cgroup mount point above dir (from the
+	// mountinfo read once per process; a walk up with stat(2) takes a
+	// kernfs lock per component, contended by other containers).
+	top := ""
+	if infos, err := Mounts(); err == nil {
+		for _, in := range infos {
+			if mp := in.Mountpoint; len(mp) > len(top) && (dir == mp || strings.HasPrefix(dir, mp+"/")) {
+				top = mp
+			}
+		}
+	}
+	if top != "" {
+		return top
+	}
 	p := dir
 	var s unix.Stat_t
 	for unix.Stat(p, &s) != nil && p != "/" {
@@ -104,39 +117,41 @@ func (m *Manager) mountOf(key string) string {
 	return top
 }
 
-// fillCpuset copies cpuset.cpus and cpuset.mems from the parent into every
-// level from the hierarchy's mount down to dir that has them empty.
+// fillCpuset gives every level from the hierarchy's mount down to dir
+// that has an empty cpuset.cpus or cpuset.mems its parent's value (v1
+// admits no task into a cpuset without both). It starts at dir and goes
+// up only as far as it finds them empty: usually dir alone.
 func (m *Manager) fillCpuset(dir string) error {
 	top := m.mountOf("cpuset")
-	rel, err := filepath.Rel(top, dir)
-	if err != nil || strings.HasPrefix(rel, "..") {
+	if rel, err := filepath.Rel(top, dir); err != nil || strings.HasPrefix(rel, "..") {
 		return nil
 	}
-	parent := top
-	for _, part := range strings.Split(rel, string(filepath.Separator)) {
-		if part == "." {
-			break
+	for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
+		if _, err := fillCpusetFile(top, dir, f); err != nil {
+			return err
 		}
-		cur := filepath.Join(parent, part)
-		for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
-			v, err := readFile(cur, f)
-			if err != nil {
-				return fmt.Errorf("read %s: %w", filepath.Join(cur, f), err)
-			}
-			if strings.TrimSpace(v) != "" {
-				continue
-			}
-			pv, err := readFile(parent, f)
-			if err != nil {
-				return fmt.Errorf("read %s: %w", filepath.Join(parent, f), err)
-			}
-			if err := writeFile(cur, f, strings.TrimSpace(pv)); err != nil {
-				return fmt.Errorf("fill cpuset %s: %w", cur, err)
-			}
-		}
-		parent = cur
 	}
 	return nil
+}
+
+// fillCpusetFile returns dir's value of file f, filling it (and its
+// parents', up to top) from the parent's when empty.
+func fillCpusetFile(top, dir, f string) (string, error) {
+	v, err := readFile(dir, f)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", filepath.Join(dir, f), err)
+	}
+	if v = strings.TrimSpace(v); v != "" || dir == top || len(dir) <= len(top) {
+		return v, nil
+	}
+	pv, err := fillCpusetFile(top, filepath.Dir(dir), f)
+	if err != nil {
+		return "", err
+	}
+	if err := writeFile(dir, f, pv); err != nil {
+		return "", fmt.Errorf("fill cpuset %s: %w", dir, err)
+	}
+	return pv, nil
 }
 
 // enableControllers enables, in every level from top down to dir's

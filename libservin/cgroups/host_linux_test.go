@@ -213,6 +213,18 @@ func TestHostRelativePath(t *testing.T) {
 	if err := m.Apply(child.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
+	// The three new cpuset levels got their parents' cpus and mems.
+	if dir := m.Paths()["cpuset"]; dir != "" {
+		for range 3 {
+			parent := filepath.Dir(dir)
+			for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
+				if got, want := readHost(t, dir, f), readHost(t, parent, f); got == "" || got != want {
+					t.Errorf("%s/%s = %q, want the parent's %q", dir, f, got, want)
+				}
+			}
+			dir = parent
+		}
+	}
 	if err := m.Set(&specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(10)}, CPU: &specs.LinuxCPU{Cpus: "0-1", Mems: "0"}}); err != nil {
 		t.Fatal(err)
 	}
