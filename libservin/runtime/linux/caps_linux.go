@@ -6,6 +6,7 @@ import (
 
 	"github.com/moby/sys/capability"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // capMap maps "CAP_CHOWN" style names to capability values this library
@@ -45,12 +46,20 @@ func parseCaps(c *specs.LinuxCapabilities) (*capSets, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read last capability: %w", err)
 	}
-	self, err := capability.NewPid2(0)
-	if err == nil {
-		err = self.Load()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load own capabilities: %w", err)
+	// The runtime's own bounding set, one prctl per capability asked for
+	// (capability.Load parses all of /proc/self/status).
+	bounding := map[capability.Cap]bool{}
+	inBounding := func(v capability.Cap) (bool, error) {
+		has, ok := bounding[v]
+		if !ok {
+			r, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(v), 0, 0, 0)
+			if err != nil {
+				return false, fmt.Errorf("read own bounding set: %w", err)
+			}
+			has = r == 1
+			bounding[v] = has
+		}
+		return has, nil
 	}
 	var s capSets
 	conv := func(names []string) ([]capability.Cap, error) {
@@ -60,10 +69,14 @@ func parseCaps(c *specs.LinuxCapabilities) (*capSets, error) {
 			if !ok {
 				return nil, fmt.Errorf("unknown capability %q", n)
 			}
+			if v > last {
+				continue // the kernel does not have it: nothing to grant
+			}
+			has, err := inBounding(v)
 			switch {
-			case v > last:
-				// The kernel does not have it: nothing to grant.
-			case !self.Get(capability.BOUNDING, v):
+			case err != nil:
+				return nil, err
+			case !has:
 				// The runtime itself lacks it (e.g. CAP_SYS_RESOURCE
 				// dropped from the host's bounding set): grant the rest.
 				s.unavailable = appendOnce(s.unavailable, n)
