@@ -42,7 +42,17 @@ func slowSysmon() {
 		_, _, names = unix.ParseDirent(buf[:n], -1, names)
 	}
 	unix.Close(fd)
-	pid := unix.Getpid()
+	// The main thread's id as /proc numbers it (the same as Getpid's
+	// unless /proc belongs to another pid namespace).
+	var link [32]byte
+	n, err := unix.Readlink("/proc/self", link[:])
+	if err != nil {
+		return
+	}
+	pid, err := strconv.Atoi(string(link[:n]))
+	if err != nil {
+		return
+	}
 	above, below := 0, 0 // lowest tid above pid, lowest below
 	for _, name := range names {
 		tid, err := strconv.Atoi(name)
