@@ -57,7 +57,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newRunCmd(a), newCreateCmd(a), newStartCmd(a), newStopCmd(a), newRestartCmd(a), newKillCmd(a),
 		newRmCmd(a), newLsCmd(a), newInspectCmd(a), newWaitCmd(a), newLogsCmd(a), newExecCmd(a),
 		newTopCmd(a), newStatsCmd(a), newCpCmd(a), newVolumeCmd(a), newMonitorCmd(a), newHelpCmd(a),
-		newPauseCmd(a), newUnpauseCmd(a), newSecurityCmd(a),
+		newPauseCmd(a), newUnpauseCmd(a), newSecurityCmd(a), newAttachCmd(a),
 	)
 	return cmd
 }

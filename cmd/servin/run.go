@@ -92,8 +92,16 @@ func (a *app) runAttached(ctx context.Context, c *container.Container, interacti
 	var stdin io.Reader
 	if interactive {
 		stdin = os.Stdin
+		if c.HostConfig.Tty {
+			// As docker: ctrl-p ctrl-q on a terminal detaches.
+			keys, _ := parseDetachKeys(defaultDetachKeys)
+			stdin = newDetachReader(stdin, keys)
+		}
 	}
 	code := sess.stream(ctx, stdin, stdout, stderr)
+	if sess.detached.Load() {
+		return nil
+	}
 	cs, err := a.containers()
 	if err != nil {
 		return err
