@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 
@@ -27,7 +26,7 @@ func newAttachCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, c, err := a.lookup(ctx, args[0])
+			cs, c, err := a.lookup(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -53,16 +52,8 @@ func newAttachCmd(a *app) *cobra.Command {
 			if sess.detached.Load() {
 				return nil
 			}
-			if code < 0 {
-				cs, err := a.containers()
-				if err != nil {
-					return err
-				}
-				last, err := waitExit(ctx, cs, c.ID, 0)
-				if err != nil {
-					return fmt.Errorf("container %s: %w", c.ShortID(), err)
-				}
-				code = last.State.ExitCode
+			if code, err = finalCode(ctx, cs, c, code); err != nil {
+				return err
 			}
 			if code != 0 {
 				return statusError{code: code}

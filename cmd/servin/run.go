@@ -106,12 +106,8 @@ func (a *app) runAttached(ctx context.Context, c *container.Container, interacti
 	if err != nil {
 		return err
 	}
-	if code < 0 {
-		last, err := waitExit(ctx, cs, c.ID, 0)
-		if err != nil {
-			return fmt.Errorf("container %s: %w", c.ShortID(), err)
-		}
-		code = last.State.ExitCode
+	if code, err = finalCode(ctx, cs, c, code); err != nil {
+		return err
 	}
 	if c.HostConfig.AutoRemove {
 		_ = waitGone(cs, c.ID, 10*time.Second)
@@ -120,6 +116,19 @@ func (a *app) runAttached(ctx context.Context, c *container.Container, interacti
 		return statusError{code: code}
 	}
 	return nil
+}
+
+// finalCode is an attach session's code, or, when the monitor went away
+// without an exit frame (-1), the exit code it recorded.
+func finalCode(ctx context.Context, cs *container.Store, c *container.Container, code int) (int, error) {
+	if code >= 0 {
+		return code, nil
+	}
+	last, err := waitExit(ctx, cs, c.ID, 0)
+	if err != nil {
+		return 0, fmt.Errorf("container %s: %w", c.ShortID(), err)
+	}
+	return last.State.ExitCode, nil
 }
 
 // forwardSignals sends the signals servin receives to the container.
