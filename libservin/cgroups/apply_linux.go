@@ -141,7 +141,7 @@ func fillCpusetFile(top, dir, f string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read %s: %w", filepath.Join(dir, f), err)
 	}
-	if v = strings.TrimSpace(v); v != "" || dir == top || len(dir) <= len(top) {
+	if v = strings.TrimSpace(v); v != "" || len(dir) <= len(top) {
 		return v, nil
 	}
 	pv, err := fillCpusetFile(top, filepath.Dir(dir), f)

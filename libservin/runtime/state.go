@@ -68,9 +68,6 @@ type record struct {
 	startSent bool
 }
 
-// UnmarshalJSON decodes state.json (see decode).
-func (rec *record) UnmarshalJSON(data []byte) error { return rec.decode(data) }
-
 // decode reads state.json as encode writes it, without encoding/json's
 // reflection (spec.DecodeFields): the spec as spec.UnmarshalLinux decodes
 // it, its text kept for later saves. Unknown members are skipped.

@@ -48,7 +48,7 @@ func TestRecordEncode(t *testing.T) {
 			t.Errorf("%s: state\n%s\nwant (encoding/json)\n%s", rec.ID, got, want)
 		}
 		var back record
-		if err := json.Unmarshal(got, &back); err != nil {
+		if err := back.decode(got); err != nil {
 			t.Fatal(err)
 		}
 		if back.ID != rec.ID || back.Owner != rec.Owner && rec.Owner != odd || !back.Created.Equal(rec.Created) || !reflect.DeepEqual(back.Spec, s) {

@@ -2,8 +2,6 @@ package spec
 
 import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-
-	"github.com/servin/servin/libservin/spec/internal/jsonfold"
 )
 
 //go:generate go run ./internal/gendecode -o decode_gen.go
@@ -38,54 +36,4 @@ func UnmarshalProcess(data []byte, p *specs.Process) error {
 	}
 	*p = l
 	return nil
-}
-
-// DecodeTerminal reports process.terminal of a config.json, as decoding it
-// with encoding/json into struct{ Process *struct{ Terminal bool } } would:
-// the whole text must be valid JSON, only process and process.terminal
-// are type-checked, and a missing process or terminal is false.
-func DecodeTerminal(data []byte) (bool, error) {
-	var terminal bool
-	if err := top(data, &terminal, decodeTerminalConfig); err != nil {
-		return false, err
-	}
-	return terminal, nil
-}
-
-// decodeTerminalConfig decodes the top-level object for DecodeTerminal.
-func decodeTerminalConfig(d *decoder, terminal *bool) error {
-	return decodeOneField(d, "process", func(d *decoder) error {
-		if null, err := d.null(); null || err != nil {
-			*terminal = false // a null process is nil: no terminal
-			return err
-		}
-		return decodeOneField(d, "terminal", func(d *decoder) error {
-			return decodeBool(d, terminal)
-		})
-	})
-}
-
-// decodeOneField decodes an object of which only the field name (matched
-// as encoding/json matches field names) is decoded, by dec; other members
-// are skipped. The object being null is left to dec's caller.
-func decodeOneField(d *decoder, name string, dec func(*decoder) error) error {
-	ok, err := d.object("struct")
-	if !ok {
-		return err
-	}
-	folded := string(jsonfold.Append(nil, []byte(name)))
-	for n := 0; ; n++ {
-		key, ok, err := d.key(n)
-		if !ok {
-			return err
-		}
-		if string(key) == name || string(d.foldKey(key)) == folded {
-			err = inField(dec(d), name)
-		} else {
-			err = d.skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
 }
